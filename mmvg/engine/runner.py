@@ -1,0 +1,53 @@
+# Copyright (c) mmvg contributors. All rights reserved.
+from typing import Callable, Union
+
+from mmengine.dist import is_distributed
+from mmengine.runner import Runner as _Runner
+
+from mmvg.registry import RUNNERS
+from .distributed import init_dist
+
+
+@RUNNERS.register_module()
+class Runner(_Runner):
+    """mmengine's ``Runner`` whose distributed start-up works without CUDA.
+
+    mmengine 0.10.7 calls ``torch.cuda.set_device`` for every launcher; the
+    process group is started here first, through
+    :func:`mmvg.engine.distributed.init_dist`, and mmengine's
+    ``setup_env`` then finds it initialized and does the rest unchanged.
+    """
+
+    def setup_env(self, env_cfg: dict) -> None:
+        if self.distributed and not is_distributed():
+            init_dist(self.launcher, **env_cfg.get('dist_cfg', {}))
+        super().setup_env(env_cfg)
+
+    def load_checkpoint(self,
+                        filename: str,
+                        map_location: Union[str, Callable] = 'cpu',
+                        strict: bool = True,
+                        revise_keys: list = [(r'^module.', '')]) -> dict:
+        """Load a checkpoint into the model, strictly by default.
+
+        mmengine only warns when ``load_from`` does not fit the model, so a
+        checkpoint of another model would be evaluated half-loaded. Here a
+        mismatch raises, listing the missing and unexpected keys; load
+        partial weights (a pretrained backbone) through ``init_cfg``.
+
+        Args:
+            filename (str): The checkpoint path.
+            map_location (str | Callable): As in :func:`torch.load`.
+            strict (bool): Whether the keys must match exactly.
+                Defaults to True.
+            revise_keys (list): ``(pattern, replacement)`` pairs applied
+                to the checkpoint's keys.
+
+        Returns:
+            dict: The loaded checkpoint.
+        """
+        return super().load_checkpoint(
+            filename,
+            map_location=map_location,
+            strict=strict,
+            revise_keys=revise_keys)

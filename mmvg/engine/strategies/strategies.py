@@ -1,0 +1,104 @@
+# Copyright (c) mmvg contributors. All rights reserved.
+"""mmengine's distributed strategies with mmvg's start-up fixes.
+
+Registered under the same names in mmvg's ``STRATEGIES``, so that a config
+with ``default_scope='mmvg'`` and ``strategy=dict(type='DeepSpeedStrategy')``
+builds these. Each one starts the process group through
+:func:`mmvg.engine.distributed.init_dist`, which works without CUDA.
+"""
+import contextlib
+from typing import Iterator, List, Optional
+
+from mmengine._strategy import DDPStrategy as _DDPStrategy
+from mmengine._strategy import DeepSpeedStrategy as _DeepSpeedStrategy
+from mmengine._strategy import FSDPStrategy as _FSDPStrategy
+from mmengine._strategy import deepspeed as mmengine_deepspeed
+from mmengine.dist import is_distributed
+
+from mmvg.registry import OPTIMIZERS, STRATEGIES
+from ..distributed import init_dist
+
+# DeepSpeed optimizers worth registering, by module. deepspeed >= 0.17
+# removed ``deepspeed.runtime.fp16.onebit``, whose unconditional import
+# makes mmengine's DeepSpeedStrategy fail at construction.
+_DEEPSPEED_OPTIMIZERS = {
+    'deepspeed.ops.adam': ('DeepSpeedCPUAdam', 'FusedAdam'),
+    'deepspeed.ops.lamb': ('FusedLamb', ),
+    'deepspeed.runtime.fp16.onebit': ('OnebitAdam', 'OnebitLamb',
+                                      'ZeroOneAdam'),
+}
+
+
+def register_deepspeed_optimizers() -> List[str]:
+    """Register the DeepSpeed optimizers that this deepspeed provides.
+
+    Returns:
+        list[str]: The names registered in mmvg's ``OPTIMIZERS``.
+    """
+    import importlib
+    registered = []
+    for module_name, names in _DEEPSPEED_OPTIMIZERS.items():
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        for name in names:
+            optimizer = getattr(module, name, None)
+            if optimizer is not None and name not in OPTIMIZERS:
+                OPTIMIZERS.register_module(name=name, module=optimizer)
+                registered.append(name)
+    return registered
+
+
+@contextlib.contextmanager
+def _tolerant_optimizer_registration() -> Iterator[None]:
+    """Let mmengine's DeepSpeedStrategy call the tolerant registration."""
+    original = mmengine_deepspeed.register_deepspeed_optimizers
+    mmengine_deepspeed.register_deepspeed_optimizers = \
+        register_deepspeed_optimizers
+    try:
+        yield
+    finally:
+        mmengine_deepspeed.register_deepspeed_optimizers = original
+
+
+class _InitDistMixin:
+    """Start the process group with mmvg's CPU-aware ``init_dist``."""
+
+    _init_backend = 'torch'
+
+    def _setup_distributed(self,
+                           launcher: Optional[str] = 'pytorch',
+                           backend: str = 'nccl',
+                           **kwargs) -> None:
+        if launcher not in (None, 'none') and not is_distributed():
+            init_dist(launcher, backend, self._init_backend, **kwargs)
+
+
+@STRATEGIES.register_module()
+class DDPStrategy(_InitDistMixin, _DDPStrategy):
+    """mmengine's ``DDPStrategy`` that also starts on CPU (gloo)."""
+
+
+@STRATEGIES.register_module()
+class FSDPStrategy(_InitDistMixin, _FSDPStrategy):
+    """mmengine's ``FSDPStrategy`` that also starts and wraps on CPU.
+
+    The CPU wrapping itself is done by mmvg's ``MMFullyShardedDataParallel``
+    (see :mod:`mmvg.engine.model_wrappers`).
+    """
+
+
+@STRATEGIES.register_module()
+class DeepSpeedStrategy(_InitDistMixin, _DeepSpeedStrategy):
+    """mmengine's ``DeepSpeedStrategy`` for deepspeed >= 0.17 and CPU.
+
+    Args:
+        **kwargs: As in :class:`mmengine._strategy.DeepSpeedStrategy`.
+    """
+
+    _init_backend = 'deepspeed'
+
+    def __init__(self, **kwargs) -> None:
+        with _tolerant_optimizer_registration():
+            super().__init__(**kwargs)

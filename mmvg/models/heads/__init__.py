@@ -1,0 +1,1 @@
+# Copyright (c) mmvg contributors. All rights reserved.

@@ -1,0 +1,2 @@
+# Copyright (c) mmvg contributors. All rights reserved.
+import mmdet.visualization  # noqa: F401
