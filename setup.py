@@ -12,7 +12,6 @@ import os.path as osp
 import shutil
 import sys
 import warnings
-
 from setuptools import find_packages, setup
 
 MIM_FILES = ['tools', 'configs', 'demo', 'model-index.yml']
@@ -95,8 +94,8 @@ if __name__ == '__main__':
         long_description_content_type='text/markdown',
         keywords='visual grounding, referring expression, computer vision',
         url='https://github.com/mmvg/mmvg',
-        packages=find_packages(exclude=('configs', 'tools', 'demo', 'tests',
-                                        'data_tools')),
+        packages=find_packages(
+            exclude=('configs', 'tools', 'demo', 'tests', 'data_tools')),
         include_package_data=True,
         python_requires='>=3.8',
         license='Apache License 2.0',

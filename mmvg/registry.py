@@ -20,15 +20,13 @@ from mmdet.registry import \
 from mmdet.registry import OPTIM_WRAPPERS as MMDET_OPTIM_WRAPPERS
 from mmdet.registry import OPTIMIZERS as MMDET_OPTIMIZERS
 from mmdet.registry import PARAM_SCHEDULERS as MMDET_PARAM_SCHEDULERS
-from mmdet.registry import \
-    RUNNER_CONSTRUCTORS as MMDET_RUNNER_CONSTRUCTORS
+from mmdet.registry import RUNNER_CONSTRUCTORS as MMDET_RUNNER_CONSTRUCTORS
 from mmdet.registry import RUNNERS as MMDET_RUNNERS
 from mmdet.registry import TASK_UTILS as MMDET_TASK_UTILS
 from mmdet.registry import TRANSFORMS as MMDET_TRANSFORMS
 from mmdet.registry import VISBACKENDS as MMDET_VISBACKENDS
 from mmdet.registry import VISUALIZERS as MMDET_VISUALIZERS
-from mmdet.registry import \
-    WEIGHT_INITIALIZERS as MMDET_WEIGHT_INITIALIZERS
+from mmdet.registry import WEIGHT_INITIALIZERS as MMDET_WEIGHT_INITIALIZERS
 from mmengine.registry import FUNCTIONS as MMENGINE_FUNCTIONS
 from mmengine.registry import INFERENCERS as MMENGINE_INFERENCERS
 from mmengine.registry import STRATEGIES as MMENGINE_STRATEGIES
@@ -52,8 +50,7 @@ DATA_SAMPLERS = _child('data sampler', MMDET_DATA_SAMPLERS, 'datasets')
 TRANSFORMS = _child('transform', MMDET_TRANSFORMS, 'datasets.transforms')
 
 MODELS = _child('model', MMDET_MODELS, 'models')
-MODEL_WRAPPERS = _child('model wrapper', MMDET_MODEL_WRAPPERS,
-                        'engine')
+MODEL_WRAPPERS = _child('model wrapper', MMDET_MODEL_WRAPPERS, 'engine')
 WEIGHT_INITIALIZERS = _child('weight initializer', MMDET_WEIGHT_INITIALIZERS,
                              'models')
 
@@ -72,8 +69,7 @@ TASK_UTILS = _child('task util', MMDET_TASK_UTILS, 'models')
 
 VISUALIZERS = _child('visualizer', MMDET_VISUALIZERS, 'visualization')
 VISBACKENDS = _child('vis_backend', MMDET_VISBACKENDS, 'visualization')
-LOG_PROCESSORS = _child('log_processor', MMDET_LOG_PROCESSORS,
-                        'visualization')
+LOG_PROCESSORS = _child('log_processor', MMDET_LOG_PROCESSORS, 'visualization')
 
 FUNCTIONS = _child('function', MMENGINE_FUNCTIONS, 'datasets')
 INFERENCERS = _child('inferencer', MMENGINE_INFERENCERS, 'apis')

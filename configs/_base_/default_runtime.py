@@ -7,8 +7,7 @@ default_hooks = dict(
     # ``save_best='auto'`` keeps the checkpoint of the first metric the
     # evaluator reports (Acc@0.5 for REC, oIoU for RES).
     checkpoint=dict(
-        type='CheckpointHook', interval=1, max_keep_ckpts=3,
-        save_best='auto'),
+        type='CheckpointHook', interval=1, max_keep_ckpts=3, save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='DetVisualizationHook'))
 

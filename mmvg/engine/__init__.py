@@ -2,7 +2,8 @@
 from .checkpoint import load_checkpoint_file, restricted_getattr
 from .distributed import init_dist
 from .hooks import *  # noqa: F401,F403
-from .model_wrappers import MMDistributedDataParallel, MMFullyShardedDataParallel
+from .model_wrappers import (MMDistributedDataParallel,
+                             MMFullyShardedDataParallel)
 from .optimizers import *  # noqa: F401,F403
 from .runner import Runner
 from .strategies import DDPStrategy, DeepSpeedStrategy, FSDPStrategy

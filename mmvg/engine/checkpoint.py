@@ -62,8 +62,10 @@ def checkpoint_safe_globals() -> list:
     Returns:
         list: Entries for :func:`torch.serialization.safe_globals`.
     """
-    safe = [HistoryBuffer, np.ndarray, np.dtype,
-            (restricted_getattr, 'builtins.getattr')]
+    safe = [
+        HistoryBuffer, np.ndarray, np.dtype,
+        (restricted_getattr, 'builtins.getattr')
+    ]
     for obj, name in _NUMPY_CORE_GLOBALS:
         safe += [(obj, f'numpy._core.{name}'), (obj, f'numpy.core.{name}')]
     safe += [type(np.dtype(t)) for t in _NUMPY_DTYPES]
@@ -71,8 +73,8 @@ def checkpoint_safe_globals() -> list:
 
 
 def load_checkpoint_file(filename: str,
-                         map_location: Union[str, Callable, None] = None
-                         ) -> Any:
+                         map_location: Union[str, Callable,
+                                             None] = None) -> Any:
     """Load a local checkpoint with ``weights_only=True``.
 
     Args:
@@ -105,5 +107,5 @@ def load_checkpoint_file(filename: str,
 # mmengine's local loader calls torch.load without an allow-list; replace
 # it so that Runner.resume, load_from, init_cfg=Pretrained and the
 # strategies' load_checkpoint all take the path above.
-CheckpointLoader.register_scheme(prefixes='', loader=load_checkpoint_file,
-                                 force=True)
+CheckpointLoader.register_scheme(
+    prefixes='', loader=load_checkpoint_file, force=True)

@@ -1,6 +1,11 @@
-# DeepSpeed ZeRO stage 2 through mmengine's FlexibleRunner. Leaf configs
-# inherit a model config and this file. ``inputs_to_half`` names only the
+# DeepSpeed ZeRO stage 2 through mmengine's FlexibleRunner. A leaf config
+# inherits a model config and this file. ``inputs_to_half`` names only the
 # image tensor: token ids travel in the data samples and stay integers.
+# The optimizer wrapper comes from the model config: mmengine refuses a key
+# defined by two ``_base_`` files, so mmvg's DeepSpeedStrategy turns its
+# ``OptimWrapper`` into a ``DeepSpeedOptimWrapper`` (``clip_grad`` becomes
+# ``gradient_clipping``, ``accumulative_counts`` becomes
+# ``gradient_accumulation_steps``).
 runner_type = 'FlexibleRunner'
 strategy = dict(
     type='DeepSpeedStrategy',
@@ -22,7 +27,3 @@ strategy = dict(
         overlap_comm=True,
         contiguous_gradients=True,
         cpu_offload=False))
-optim_wrapper = dict(
-    _delete_=True,
-    type='DeepSpeedOptimWrapper',
-    optimizer=dict(type='AdamW', lr=1e-4, weight_decay=1e-4))

@@ -1,4 +1,5 @@
 # DeepSpeed ZeRO stage 3 (parameters sharded too) through FlexibleRunner.
+# The model config's OptimWrapper is converted as in deepspeed_zero2.py.
 runner_type = 'FlexibleRunner'
 strategy = dict(
     type='DeepSpeedStrategy',
@@ -19,7 +20,3 @@ strategy = dict(
         stage3_prefetch_bucket_size=int(5e7),
         stage3_param_persistence_threshold=int(1e5),
         stage3_gather_16bit_weights_on_model_save=True))
-optim_wrapper = dict(
-    _delete_=True,
-    type='DeepSpeedOptimWrapper',
-    optimizer=dict(type='AdamW', lr=1e-4, weight_decay=1e-4))

@@ -1,5 +1,6 @@
 # PyTorch FSDP through FlexibleRunner; leaves of at least 1e7 parameters
-# become their own shard unit.
+# become their own shard unit. The model config's OptimWrapper (or
+# AmpOptimWrapper with --amp) works with FSDP unchanged.
 runner_type = 'FlexibleRunner'
 strategy = dict(
     type='FSDPStrategy',
@@ -8,7 +9,3 @@ strategy = dict(
             type='torch.distributed.fsdp.wrap.size_based_auto_wrap_policy',
             min_num_params=int(1e7))),
     state_dict_cfg='full')
-optim_wrapper = dict(
-    _delete_=True,
-    type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=1e-4, weight_decay=1e-4))

@@ -24,8 +24,8 @@ from ..distributed import init_dist
 _DEEPSPEED_OPTIMIZERS = {
     'deepspeed.ops.adam': ('DeepSpeedCPUAdam', 'FusedAdam'),
     'deepspeed.ops.lamb': ('FusedLamb', ),
-    'deepspeed.runtime.fp16.onebit': ('OnebitAdam', 'OnebitLamb',
-                                      'ZeroOneAdam'),
+    'deepspeed.runtime.fp16.onebit':
+    ('OnebitAdam', 'OnebitLamb', 'ZeroOneAdam'),
 }
 
 
@@ -102,3 +102,43 @@ class DeepSpeedStrategy(_InitDistMixin, _DeepSpeedStrategy):
     def __init__(self, **kwargs) -> None:
         with _tolerant_optimizer_registration():
             super().__init__(**kwargs)
+
+    def build_optim_wrapper(self, optim_wrapper, model=None):
+        """Build the optimizer wrapper, turning an ``OptimWrapper`` config
+        into a ``DeepSpeedOptimWrapper`` one.
+
+        A strategy file cannot carry its own ``optim_wrapper`` beside a
+        model config's (mmengine refuses a key defined by two ``_base_``
+        files), so the model config's is adapted here: ``clip_grad`` becomes
+        DeepSpeed's ``gradient_clipping`` and ``accumulative_counts`` its
+        ``gradient_accumulation_steps``, unless the strategy sets them.
+
+        Args:
+            optim_wrapper (dict | BaseOptimWrapper): The config or wrapper.
+            model (nn.Module, optional): The model to optimize.
+
+        Returns:
+            BaseOptimWrapper: The built optimizer wrapper.
+        """
+        if isinstance(optim_wrapper, dict):
+            optim_wrapper = self._to_deepspeed_optim_wrapper(optim_wrapper)
+        return super().build_optim_wrapper(optim_wrapper, model)
+
+    def _to_deepspeed_optim_wrapper(self, cfg: dict) -> dict:
+        cfg = dict(cfg)
+        wrapper_type = cfg.get('type', 'OptimWrapper')
+        if wrapper_type == 'AmpOptimWrapper':
+            raise ValueError(
+                'AmpOptimWrapper (--amp) conflicts with DeepSpeed, which '
+                'sets mixed precision itself: enable strategy.fp16 or '
+                'strategy.bf16 in the config instead.')
+        if wrapper_type != 'OptimWrapper':
+            return cfg
+        cfg['type'] = 'DeepSpeedOptimWrapper'
+        clip_grad = cfg.pop('clip_grad', None) or {}
+        if 'max_norm' in clip_grad:
+            self.config.setdefault('gradient_clipping', clip_grad['max_norm'])
+        accumulative_counts = cfg.pop('accumulative_counts', 1)
+        if self.config.get('gradient_accumulation_steps', 1) == 1:
+            self.config['gradient_accumulation_steps'] = accumulative_counts
+        return cfg

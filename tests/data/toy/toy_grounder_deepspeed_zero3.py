@@ -1,0 +1,7 @@
+_base_ = [
+    'toy_grounder.py',
+    '../../../configs/_base_/strategies/deepspeed_zero3.py',
+]
+
+# CPU DeepSpeed has no fp16 kernels; train in fp32 here.
+strategy = dict(fp16=dict(enabled=False))

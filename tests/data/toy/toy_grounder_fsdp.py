@@ -1,0 +1,4 @@
+_base_ = [
+    'toy_grounder.py',
+    '../../../configs/_base_/strategies/fsdp.py',
+]
