@@ -1,0 +1,211 @@
+# Copyright (c) mmvg contributors. All rights reserved.
+"""Box and mask overlaps, and readers of the evaluation fields.
+
+The readers take one data sample as the evaluator hands it to a metric
+(``BaseDataElement.to_dict()``: meta information at the top level,
+``pred_instances`` and ``gt_instances`` as dicts) and raise errors that
+name the record, so that a broken sample is found without a debugger.
+"""
+from typing import Tuple
+
+import numpy as np
+import pycocotools.mask as mask_utils
+import torch
+
+
+def to_numpy(value) -> np.ndarray:
+    """Turn a tensor, a mmdet ``BitmapMasks`` or a sequence into numpy."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().numpy()
+    if hasattr(value, 'to_ndarray'):
+        return value.to_ndarray()
+    return np.asarray(value)
+
+
+def describe(data_sample: dict) -> str:
+    """A short identity of a record, for error messages."""
+    keys = ('img_path', 'image_id', 'ref_id', 'sent_id', 'text')
+    parts = [f'{k}={data_sample[k]!r}' for k in keys if k in data_sample]
+    return ', '.join(parts) or '<sample without identity>'
+
+
+def box_area(boxes: np.ndarray) -> np.ndarray:
+    """Areas of xyxy boxes in pixels (no +1); degenerate boxes give 0."""
+    return (np.clip(boxes[:, 2] - boxes[:, 0], 0, None) *
+            np.clip(boxes[:, 3] - boxes[:, 1], 0, None))
+
+
+def box_iou(boxes1: np.ndarray,
+            boxes2: np.ndarray,
+            mode: str = 'iou') -> np.ndarray:
+    """Pairwise IoU or generalized IoU of xyxy boxes.
+
+    Coordinates are continuous (no +1), as in COCO and the grounding
+    papers. A pair whose union is empty has IoU 0; its GIoU is then 0 too
+    when the enclosing box is empty as well.
+
+    Args:
+        boxes1 (np.ndarray): (N, 4) boxes.
+        boxes2 (np.ndarray): (M, 4) boxes.
+        mode (str): ``'iou'`` or ``'giou'``. Defaults to ``'iou'``.
+
+    Returns:
+        np.ndarray: (N, M) float64 overlaps.
+    """
+    if mode not in ('iou', 'giou'):
+        raise ValueError(f'mode must be "iou" or "giou", got {mode!r}')
+    boxes1 = np.asarray(boxes1, dtype=np.float64).reshape(-1, 4)
+    boxes2 = np.asarray(boxes2, dtype=np.float64).reshape(-1, 4)
+    area1, area2 = box_area(boxes1), box_area(boxes2)
+    lt = np.maximum(boxes1[:, None, :2], boxes2[None, :, :2])
+    rb = np.minimum(boxes1[:, None, 2:], boxes2[None, :, 2:])
+    wh = np.clip(rb - lt, 0, None)
+    inter = wh[..., 0] * wh[..., 1]
+    union = area1[:, None] + area2[None, :] - inter
+    iou = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+    if mode == 'iou':
+        return iou
+    lt_c = np.minimum(boxes1[:, None, :2], boxes2[None, :, :2])
+    rb_c = np.maximum(boxes1[:, None, 2:], boxes2[None, :, 2:])
+    wh_c = np.clip(rb_c - lt_c, 0, None)
+    enclose = wh_c[..., 0] * wh_c[..., 1]
+    penalty = np.divide(
+        enclose - union,
+        enclose,
+        out=np.zeros_like(enclose),
+        where=enclose > 0)
+    return iou - penalty
+
+
+def mask_overlap(pred: np.ndarray, gt: np.ndarray) -> Tuple[int, int]:
+    """Intersection and union pixel counts of two boolean masks."""
+    if pred.shape != gt.shape:
+        raise ValueError(f'predicted mask of shape {pred.shape} and ground '
+                         f'truth of shape {gt.shape} differ')
+    inter = int(np.count_nonzero(np.logical_and(pred, gt)))
+    union = int(np.count_nonzero(pred)) + int(np.count_nonzero(gt)) - inter
+    return inter, union
+
+
+def decode_rle(rle: dict) -> np.ndarray:
+    """Decode a COCO RLE (compressed or not) into a (H, W) bool mask."""
+    if isinstance(rle.get('counts'), list):
+        height, width = rle['size']
+        rle = mask_utils.frPyObjects(rle, height, width)
+    return mask_utils.decode(rle).astype(bool)
+
+
+def get_gt_bboxes(data_sample: dict) -> np.ndarray:
+    """The (N, 4) ground-truth boxes in original image coordinates."""
+    if 'ori_gt_bboxes' not in data_sample:
+        raise KeyError('the sample has no `ori_gt_bboxes` (ground-truth '
+                       'boxes in original coordinates, set by the dataset): '
+                       f'{describe(data_sample)}')
+    return to_numpy(data_sample['ori_gt_bboxes']).astype(np.float64).reshape(
+        -1, 4)
+
+
+def get_pred_bboxes(data_sample: dict) -> Tuple[np.ndarray, np.ndarray]:
+    """Predicted boxes and scores, sorted by descending score.
+
+    The sort is stable, so predictions of equal score keep the model's
+    order. Without ``scores`` the model's order is kept as it is.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: (K, 4) float64 boxes and (K, )
+        scores in the model's precision.
+    """
+    pred = data_sample.get('pred_instances')
+    if pred is None or 'bboxes' not in pred:
+        raise KeyError('the sample has no `pred_instances.bboxes`: '
+                       f'{describe(data_sample)}')
+    bboxes = to_numpy(pred['bboxes']).astype(np.float64).reshape(-1, 4)
+    if 'scores' in pred:
+        # Scores keep their precision: thresholds are compared in it.
+        scores = to_numpy(pred['scores']).reshape(-1)
+        if not np.issubdtype(scores.dtype, np.floating):
+            scores = scores.astype(np.float64)
+    else:
+        scores = np.zeros(len(bboxes), dtype=np.float32)
+    if len(scores) != len(bboxes):
+        raise ValueError(f'{len(bboxes)} predicted boxes but {len(scores)} '
+                         f'scores: {describe(data_sample)}')
+    order = np.argsort(-scores, kind='stable')
+    return bboxes[order], scores[order]
+
+
+def _top_mask(pred: dict, key: str, shape: Tuple[int, int],
+              data_sample: dict) -> np.ndarray:
+    """The highest-scoring predicted mask under ``key``, or an empty one."""
+    if key not in pred:
+        raise KeyError(f'the sample has no `pred_instances.{key}`: '
+                       f'{describe(data_sample)}')
+    masks = pred[key]
+    if len(masks) == 0:
+        return np.zeros(shape, dtype=bool)
+    index = 0
+    if 'scores' in pred and len(pred['scores']) == len(masks):
+        index = int(np.argmax(to_numpy(pred['scores'])))
+    return to_numpy(masks[index]).astype(bool)
+
+
+def get_mask_pair(
+        data_sample: dict,
+        resolution: str = 'original') -> Tuple[np.ndarray, np.ndarray]:
+    """The predicted and the ground-truth mask of one sample.
+
+    Args:
+        data_sample (dict): The sample as the evaluator hands it over.
+        resolution (str): ``'original'``: ``pred_instances.masks`` against
+            the RLE ``ori_gt_mask`` at the original image size.
+            ``'input'``: ``pred_instances.input_masks`` against the union
+            of ``gt_instances.masks`` (resized with nearest by the
+            pipeline), both in the unpadded network-input frame
+            (``img_shape``); padding of the ground truth is cropped off.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: Boolean (H, W) prediction and
+        ground truth. With several predicted masks the highest-scoring
+        one is taken; with none, the prediction is empty.
+    """
+    pred = data_sample.get('pred_instances')
+    if pred is None:
+        raise KeyError('the sample has no `pred_instances`: '
+                       f'{describe(data_sample)}')
+    if resolution == 'original':
+        rle = data_sample.get('ori_gt_mask')
+        if rle is None:
+            raise KeyError('the sample has no `ori_gt_mask` (RLE of the '
+                           'ground-truth mask at original resolution): '
+                           f'{describe(data_sample)}')
+        gt = decode_rle(rle)
+        pred_mask = _top_mask(pred, 'masks', gt.shape, data_sample)
+    elif resolution == 'input':
+        gt_instances = data_sample.get('gt_instances') or {}
+        if 'masks' not in gt_instances:
+            raise KeyError('the sample has no `gt_instances.masks`, needed '
+                           "with resolution='input': "
+                           f'{describe(data_sample)}')
+        h, w = data_sample['img_shape'][:2]
+        gt_masks = to_numpy(gt_instances['masks']).astype(bool)
+        # A union over zero masks (no target) is an all-False mask.
+        gt = gt_masks.reshape(-1, *gt_masks.shape[-2:]).any(axis=0)[:h, :w]
+        pred_mask = _top_mask(pred, 'input_masks', (h, w), data_sample)
+    else:
+        raise ValueError('resolution must be "original" or "input", got '
+                         f'{resolution!r}')
+    if pred_mask.shape != gt.shape:
+        raise ValueError(f'predicted mask of shape {pred_mask.shape} and '
+                         f'ground truth of shape {gt.shape} differ '
+                         f"(resolution='{resolution}'): "
+                         f'{describe(data_sample)}')
+    return pred_mask, gt
+
+
+def count_targets(data_sample: dict, gt_mask: np.ndarray) -> int:
+    """Number of targets: the ground-truth boxes, else 0/1 from the mask."""
+    if data_sample.get('ori_gt_bboxes') is not None:
+        return len(get_gt_bboxes(data_sample))
+    if data_sample.get('no_target', False):
+        return 0
+    return int(bool(gt_mask.any()))
