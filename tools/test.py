@@ -18,7 +18,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--out',
         type=str,
-        help='dump the predictions to a pickle file (.pkl/.pickle)')
+        help='dump the predictions to a pickle file (.pkl/.pickle), or one '
+        'JSON line per expression (prediction, ground truth, IoU, correct) '
+        'to a .jsonl file')
     parser.add_argument(
         '--show-dir',
         help='directory, under the work dir, where painted images are saved')
@@ -49,6 +51,13 @@ def enable_visualization(cfg: Config, show_dir: str) -> None:
     hook['test_out_dir'] = show_dir
 
 
+def add_metric(evaluator, metric: dict) -> list:
+    """The evaluator config (a metric or a list of them) plus a metric."""
+    if not isinstance(evaluator, list):
+        evaluator = [evaluator]
+    return evaluator + [metric]
+
+
 def main() -> None:
     args = parse_args()
     register_all_modules(init_default_scope=False)
@@ -70,15 +79,20 @@ def main() -> None:
         enable_visualization(cfg, args.show_dir)
 
     if args.out is not None:
-        if not args.out.endswith(('.pkl', '.pickle')):
-            raise ValueError(f'--out must end with .pkl or .pickle, got '
-                             f'{args.out}')
-        evaluator = cfg.test_evaluator
-        if not isinstance(evaluator, list):
-            evaluator = [evaluator]
-        cfg.test_evaluator = evaluator + [
-            dict(type='DumpResults', out_file_path=args.out)
-        ]
+        if args.out.endswith('.jsonl'):
+            dump = dict(type='DumpGroundingResults', out_file_path=args.out)
+        elif args.out.endswith(('.pkl', '.pickle')):
+            dump = dict(type='DumpResults', out_file_path=args.out)
+        else:
+            raise ValueError('--out must end with .pkl, .pickle or .jsonl, '
+                             f'got {args.out}')
+        cfg.test_evaluator = add_metric(cfg.test_evaluator, dump)
+        # MultiSplitTestLoop may carry one evaluator per split.
+        split_evaluators = cfg.test_cfg.get('split_evaluators')
+        if split_evaluators:
+            cfg.test_cfg.split_evaluators = [
+                add_metric(evaluator, dump) for evaluator in split_evaluators
+            ]
 
     cfg.setdefault('runner_type', 'Runner')
     runner = RUNNERS.build(cfg)

@@ -1,0 +1,133 @@
+# Copyright (c) mmvg contributors. All rights reserved.
+"""1 process and 2 processes (gloo, an odd split) give the same numbers."""
+import importlib.util
+import json
+import os
+import os.path as osp
+import socket
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+SCRIPT = textwrap.dedent('''
+    import json
+    import sys
+
+    import numpy as np
+    import pycocotools.mask as mask_utils
+    import torch
+    import torch.distributed as dist
+    from torch.utils.data import DistributedSampler
+
+    from mmvg.evaluation.metrics import (GRECMetric, GRESMetric,
+                                         PhraseGroundingMetric, RECMetric,
+                                         RESMetric)
+
+    NUM_SAMPLES = 7  # odd: the sampler pads rank 1 with a repeat
+
+
+    def build_samples(min_targets):
+        rng = np.random.default_rng(0)
+        samples = []
+        for i in range(NUM_SAMPLES):
+            num_gt = int(rng.integers(min_targets, 3))
+            xy = rng.uniform(0, 20, size=(num_gt, 2))
+            gt = np.concatenate([xy, xy + rng.uniform(5, 15, (num_gt, 2))],
+                                axis=1).astype(np.float32)
+            pred = np.concatenate(
+                [gt, rng.uniform(0, 20, (2, 4)).cumsum(axis=1)])
+            pred[:num_gt] += rng.uniform(-2, 2, size=(num_gt, 4))
+            gt_mask = np.zeros((16, 16), dtype=np.uint8)
+            for x1, y1, x2, y2 in (gt / 2).astype(int):
+                gt_mask[y1:y2, x1:x2] = 1
+            pred_mask = rng.random((1, 16, 16)) < 0.05
+            pred_mask[0] |= gt_mask.astype(bool) & (rng.random() < 0.7)
+            samples.append(
+                dict(
+                    text=' '.join(['word'] * (i + 1)),
+                    sent_id=i,
+                    no_target=num_gt == 0,
+                    ori_gt_bboxes=gt,
+                    ori_gt_mask=mask_utils.encode(np.asfortranarray(gt_mask)),
+                    pred_instances=dict(
+                        bboxes=torch.as_tensor(pred, dtype=torch.float32),
+                        scores=torch.as_tensor(
+                            np.concatenate([
+                                rng.uniform(0.6, 1.0, num_gt),
+                                rng.uniform(0.1, 0.8, 2)
+                            ]),
+                            dtype=torch.float32),
+                        masks=torch.as_tensor(pred_mask))))
+        return samples
+
+
+    def build_metrics():
+        options = dict(length_buckets=(2, 4), by_num_targets=True)
+        return [(RECMetric(**options), 1), (RESMetric(**options), 1),
+                (PhraseGroundingMetric(**options), 1),
+                (GRECMetric(**options), 0), (GRESMetric(**options), 0)]
+
+
+    def evaluate(rank, world_size):
+        results = {}
+        for metric, min_targets in build_metrics():
+            samples = build_samples(min_targets)
+            sampler = DistributedSampler(
+                range(NUM_SAMPLES), num_replicas=world_size, rank=rank,
+                shuffle=False)
+            indices = list(sampler)
+            for start in range(0, len(indices), 2):  # batches of 2
+                batch = [samples[i] for i in indices[start:start + 2]]
+                metric.process(None, batch)
+            results.update(metric.evaluate(NUM_SAMPLES))
+        return results
+
+
+    if __name__ == '__main__':
+        dist.init_process_group(backend='gloo')
+        metrics = evaluate(dist.get_rank(), dist.get_world_size())
+        if dist.get_rank() == 0:
+            with open(sys.argv[1], 'w') as f:
+                json.dump(metrics, f)
+        dist.destroy_process_group()
+''')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.distributed
+def test_one_and_two_processes_agree(tmp_path):
+    script = tmp_path / 'evaluate_split.py'
+    script.write_text(SCRIPT)
+    out_file = tmp_path / 'metrics.json'
+    repo = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    env['PYTHONPATH'] = os.pathsep.join(
+        p for p in (repo, env.get('PYTHONPATH')) if p)
+    command = [
+        sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',
+        '--master_addr', '127.0.0.1', '--master_port',
+        str(free_port()),
+        str(script),
+        str(out_file)
+    ]
+    proc = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    two_processes = json.loads(out_file.read_text())
+
+    spec = importlib.util.spec_from_file_location('evaluate_split', script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    one_process = module.evaluate(rank=0, world_size=1)
+
+    assert len(one_process) > 40
+    assert two_processes == one_process
+    # The split is not trivial: some metrics are neither 0 nor 100.
+    assert any(0 < v < 100 for v in one_process.values())
