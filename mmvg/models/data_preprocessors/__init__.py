@@ -1,1 +1,4 @@
 # Copyright (c) mmvg contributors. All rights reserved.
+from .vg_data_preprocessor import VGDataPreprocessor
+
+__all__ = ['VGDataPreprocessor']

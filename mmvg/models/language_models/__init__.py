@@ -1,1 +1,4 @@
 # Copyright (c) mmvg contributors. All rights reserved.
+from .bert import BertTextEncoder
+
+__all__ = ['BertTextEncoder']
