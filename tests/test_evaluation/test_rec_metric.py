@@ -117,3 +117,8 @@ def test_bad_records_name_the_sample():
         metric.process(None, [missing])
     with pytest.raises(ValueError, match='length_buckets'):
         RECMetric(length_buckets=(5, 3))
+
+
+def test_empty_split_is_an_error():
+    with pytest.raises(ValueError, match='no sample'):
+        RECMetric().compute_metrics([])

@@ -92,6 +92,9 @@ class BaseVGMetric(BaseMetric):
         Returns:
             dict[str, float]: Metrics, in percent unless said otherwise.
         """
+        if not results:
+            raise ValueError(f'{type(self).__name__} got no sample: is the '
+                             'test split empty?')
         metrics = self.summarize(results)
         # Insertion order keeps buckets in increasing order in the log.
         groups: Dict[str, List[dict]] = {}
