@@ -4,12 +4,12 @@ import importlib.util
 import json
 import os
 import os.path as osp
-import socket
 import subprocess
 import sys
 import textwrap
 
 import pytest
+from conftest import free_port
 
 SCRIPT = textwrap.dedent('''
     import json
@@ -93,12 +93,6 @@ SCRIPT = textwrap.dedent('''
                 json.dump(metrics, f)
         dist.destroy_process_group()
 ''')
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 @pytest.mark.distributed
