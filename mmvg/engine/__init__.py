@@ -2,6 +2,7 @@
 from .checkpoint import load_checkpoint_file, restricted_getattr
 from .distributed import init_dist
 from .hooks import *  # noqa: F401,F403
+from .loops import MultiSplitTestLoop
 from .model_wrappers import (MMDistributedDataParallel,
                              MMFullyShardedDataParallel)
 from .optimizers import *  # noqa: F401,F403
@@ -11,5 +12,6 @@ from .strategies import DDPStrategy, DeepSpeedStrategy, FSDPStrategy
 __all__ = [
     'load_checkpoint_file', 'restricted_getattr', 'init_dist',
     'MMDistributedDataParallel', 'MMFullyShardedDataParallel', 'Runner',
+    'MultiSplitTestLoop',
     'DDPStrategy', 'DeepSpeedStrategy', 'FSDPStrategy'
 ]

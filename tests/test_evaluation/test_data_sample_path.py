@@ -17,7 +17,6 @@ def test_evaluator_reads_vg_data_samples():
     ori_mask[:3, :4] = 1  # 12 pixels
     sample = VGDataSample(
         metainfo=dict(
-            text='the left one',
             img_shape=(3, 4),
             ori_shape=(6, 8),
             ori_gt_bboxes=np.array([[0, 0, 4, 3]], dtype=np.float32),
