@@ -2,4 +2,18 @@
 # mmdet's transforms and samplers are built by bare name in mmvg pipelines.
 import mmdet.datasets  # noqa: F401
 
+from .canonical import dump_canonical, load_canonical
+from .named_datasets import (Flickr30kDataset, GRefCOCODataset,
+                             MixedPretrainDataset, RefCOCODataset,
+                             RefCOCOgDataset, RefCOCOPlusDataset,
+                             ReferItDataset)
+from .tokenizers import HFTokenizer, WordVocabTokenizer, build_word_vocab
 from .transforms import *  # noqa: F401,F403
+from .vg_dataset import VGDataset
+
+__all__ = [
+    'VGDataset', 'RefCOCODataset', 'RefCOCOPlusDataset', 'RefCOCOgDataset',
+    'ReferItDataset', 'Flickr30kDataset', 'GRefCOCODataset',
+    'MixedPretrainDataset', 'load_canonical', 'dump_canonical', 'HFTokenizer',
+    'WordVocabTokenizer', 'build_word_vocab'
+]

@@ -11,8 +11,8 @@ class VGDataSample(DetDataSample):
     It extends mmdet's :class:`DetDataSample`, so mmdet's visualizer,
     heads and utilities read it unchanged, and adds what grounding needs.
 
-    Meta information (set through ``set_metainfo``; the keys the pipeline
-    fills):
+    Meta information (set through ``set_metainfo``, read as attributes,
+    e.g. ``sample.text``; the keys ``PackVGInputs`` fills):
 
         - ``text`` (str): the referring expression as given.
         - ``no_target`` (bool): True when the expression refers to nothing
@@ -21,6 +21,9 @@ class VGDataSample(DetDataSample):
           ``scale_factor``, ``flip``, ``flip_direction``: the geometry used
           to map predictions back to the original image.
         - ``image_id``, ``ref_id``, ``sent_id``: the record's identity.
+        - ``ori_gt_bboxes`` (np.float32 (N, 4)) and ``ori_gt_mask`` (COCO
+          RLE of the union of the targets, or None): the ground truth in
+          original image coordinates, for the metrics.
 
     Data fields:
 
@@ -29,19 +32,14 @@ class VGDataSample(DetDataSample):
           here rather than in ``inputs`` so that DeepSpeed's
           ``inputs_to_half`` never casts the integer ids to floats.
         - ``gt_instances`` (InstanceData): ``bboxes`` (N, 4) xyxy in the
-          network input frame, optional ``masks``, ``labels``.
+          network input frame, ``labels`` (zeros) and optional ``masks``
+          (BitmapMasks): N masks, each the union of all targets, so that
+          mmdet's transforms index them with the boxes; RES reads
+          ``masks[0]``. N is 0 for a no-target sample.
         - ``pred_instances`` (InstanceData): ``bboxes`` (K, 4) xyxy,
           ``scores`` (K, ), optional ``masks``, in original image
           coordinates.
     """
-
-    @property
-    def text(self) -> str:
-        return self.metainfo.get('text', '')
-
-    @property
-    def no_target(self) -> bool:
-        return bool(self.metainfo.get('no_target', False))
 
     @property
     def tokens(self) -> Dict[str, torch.Tensor]:

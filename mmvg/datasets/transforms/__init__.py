@@ -1,1 +1,10 @@
 # Copyright (c) mmvg contributors. All rights reserved.
+from .formatting import PackVGInputs
+from .geometric import RandomCropKeepTarget, RandomFlipVG, VGPad
+from .loading import LoadVGAnnotations
+from .text import CleanText, Tokenize, swap_left_right
+
+__all__ = [
+    'LoadVGAnnotations', 'CleanText', 'Tokenize', 'swap_left_right',
+    'RandomFlipVG', 'RandomCropKeepTarget', 'VGPad', 'PackVGInputs'
+]

@@ -1,0 +1,64 @@
+# The synthetic shapes dataset: quick start and smoke tests.
+#   python data_tools/make_synthetic.py --out-dir data/synthetic --grefcoco
+#   python data_tools/import_refer.py --refer-dir data/synthetic/refcoco \
+#       --dataset refcoco --split-by unc --data-root data/synthetic \
+#       --image-dir train2014 --out-dir data/synthetic/annotations
+#   python data_tools/build_vocab.py \
+#       data/synthetic/annotations/refcoco_unc_train.json \
+#       --out data/synthetic/annotations/vocab.json
+# Models with a BERT text encoder replace ``tokenizer`` in their config.
+dataset_type = 'RefCOCODataset'
+data_root = 'data/synthetic/'
+ann_prefix = 'annotations/refcoco_unc_'
+tokenizer = dict(
+    type='WordVocabTokenizer',
+    vocab_file=data_root + 'annotations/vocab.json',
+    max_length=15)
+img_scale = (256, 256)
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadVGAnnotations', with_mask=True),
+    dict(type='CleanText'),
+    dict(type='RandomFlipVG', prob=0.5),
+    dict(type='Resize', scale=img_scale, keep_ratio=True),
+    dict(type='Tokenize', tokenizer=tokenizer),
+    dict(type='Pad', size=img_scale, pad_val=dict(img=0)),
+    dict(type='PackVGInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='LoadVGAnnotations', with_mask=True),
+    dict(type='CleanText'),
+    dict(type='Resize', scale=img_scale, keep_ratio=True),
+    dict(type='Tokenize', tokenizer=tokenizer),
+    dict(type='Pad', size=img_scale, pad_val=dict(img=0)),
+    dict(type='PackVGInputs')
+]
+
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file=ann_prefix + 'train.json',
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=8,
+    num_workers=2,
+    persistent_workers=True,
+    drop_last=False,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        ann_file=ann_prefix + 'val.json',
+        test_mode=True,
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
+val_evaluator = dict(type='RECMetric')
+test_evaluator = val_evaluator

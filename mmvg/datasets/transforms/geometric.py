@@ -1,0 +1,121 @@
+# Copyright (c) mmvg contributors. All rights reserved.
+from typing import Tuple
+
+import numpy as np
+from mmcv.transforms import BaseTransform
+from mmdet.datasets.transforms import Pad, RandomFlip
+
+from mmvg.registry import TRANSFORMS
+from .text import swap_left_right
+
+
+@TRANSFORMS.register_module()
+class RandomFlipVG(RandomFlip):
+    """mmdet's ``RandomFlip`` that also swaps left and right in the text.
+
+    Only horizontal flips are allowed: a vertical flip would need the
+    same care for "top"/"bottom"/"above"... which no grounding recipe
+    uses. Place it before tokenization.
+
+    Args:
+        prob (float): Flip probability. Defaults to 0.5.
+    """
+
+    def __init__(self, prob: float = 0.5, **kwargs) -> None:
+        direction = kwargs.pop('direction', 'horizontal')
+        if direction != 'horizontal':
+            raise ValueError('RandomFlipVG only flips horizontally, got '
+                             f'direction={direction!r}')
+        super().__init__(prob=prob, direction=direction, **kwargs)
+
+    def _flip(self, results: dict) -> None:
+        super()._flip(results)
+        if 'text' in results:
+            results['text'] = swap_left_right(results['text'])
+
+
+@TRANSFORMS.register_module()
+class RandomCropKeepTarget(BaseTransform):
+    """Randomly crop the image so that every target box stays whole.
+
+    The crop side is a random share of the image side in
+    ``ratio_range``, enlarged where needed to hold the union of the target
+    boxes; its position is drawn among those that contain that union.
+    Boxes are shifted and masks cropped. Meant for training only: the
+    crop offset is not recorded for mapping predictions back.
+
+    Args:
+        ratio_range (tuple[float, float]): Crop side / image side.
+            Defaults to (0.5, 1.0).
+        prob (float): Probability of cropping. Defaults to 0.5.
+    """
+
+    def __init__(self,
+                 ratio_range: Tuple[float, float] = (0.5, 1.0),
+                 prob: float = 0.5) -> None:
+        if not 0 < ratio_range[0] <= ratio_range[1] <= 1:
+            raise ValueError(f'Bad ratio_range {ratio_range}')
+        self.ratio_range = ratio_range
+        self.prob = prob
+
+    @staticmethod
+    def _window(size: int, lo: float, hi: float, want: int) -> Tuple[int, int]:
+        """Pick a [start, end) window of about ``want`` pixels in
+        [0, size) covering [lo, hi)."""
+        lo_i, hi_i = int(np.floor(lo)), int(np.ceil(hi))
+        length = min(size, max(want, hi_i - lo_i))
+        first = max(0, hi_i - length)
+        last = min(lo_i, size - length)
+        start = int(np.random.randint(first, max(first, last) + 1))
+        return start, start + length
+
+    def transform(self, results: dict) -> dict:
+        if np.random.rand() >= self.prob:
+            return results
+        img = results['img']
+        height, width = img.shape[:2]
+        boxes = results['gt_bboxes']
+        if len(boxes):
+            union = boxes.tensor.numpy()
+            x1, y1 = union[:, :2].min(0)
+            x2, y2 = union[:, 2:].max(0)
+        else:
+            x1 = y1 = float('inf')
+            x2 = y2 = float('-inf')
+        ratio = np.random.uniform(*self.ratio_range)
+        cx1, cx2 = self._window(width, min(x1, width), max(x2, 0),
+                                int(width * ratio))
+        cy1, cy2 = self._window(height, min(y1, height), max(y2, 0),
+                                int(height * ratio))
+        results['img'] = img[cy1:cy2, cx1:cx2]
+        results['img_shape'] = results['img'].shape[:2]
+        boxes.translate_([-cx1, -cy1])
+        boxes.clip_(results['img_shape'])
+        if 'gt_masks' in results:
+            results['gt_masks'] = results['gt_masks'].crop(
+                np.array([cx1, cy1, cx2, cy2]))
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(ratio_range={self.ratio_range}, '
+                f'prob={self.prob})')
+
+
+@TRANSFORMS.register_module(name='Pad')
+class VGPad(Pad):
+    """mmdet's ``Pad`` that leaves ``img_shape`` as it was.
+
+    mmcv's ``Pad`` sets ``img_shape`` to the padded size; mmvg's data
+    contract keeps ``img_shape`` as the size before padding (the valid
+    region, which LAVT's input-resolution evaluation crops to) and
+    ``pad_shape`` as (h, w) after it. Under ``default_scope='mmvg'`` the
+    name ``Pad`` builds this class; padding stays bottom-right, so
+    ``scale_factor`` alone maps boxes back.
+    """
+
+    def transform(self, results: dict) -> dict:
+        img_shape = results['img'].shape[:2]
+        results = super().transform(results)
+        results['img_shape'] = img_shape
+        results['pad_shape'] = results['img'].shape[:2]
+        return results

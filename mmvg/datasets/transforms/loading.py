@@ -1,0 +1,70 @@
+# Copyright (c) mmvg contributors. All rights reserved.
+from typing import Optional
+
+import numpy as np
+from mmcv.transforms import BaseTransform
+from mmdet.structures.bbox import HorizontalBoxes
+from mmdet.structures.mask import BitmapMasks
+from pycocotools import mask as mask_utils
+
+from mmvg.registry import TRANSFORMS
+
+
+def decode_rle(rle: Optional[dict], height: int, width: int) -> np.ndarray:
+    """Decode a COCO RLE (``counts`` str or bytes) to a uint8 (H, W) mask;
+    None gives an empty mask."""
+    if rle is None:
+        return np.zeros((height, width), np.uint8)
+    return mask_utils.decode(rle).astype(np.uint8)
+
+
+@TRANSFORMS.register_module()
+class LoadVGAnnotations(BaseTransform):
+    """Load the ground truth of a canonical record.
+
+    Required keys: ``bboxes`` (list of xyxy), ``height``, ``width``,
+    ``no_target``; ``mask`` (RLE or None) with ``with_mask``.
+
+    Added keys:
+
+    - ``gt_bboxes`` (HorizontalBoxes): the N target boxes (N may be 0).
+    - ``gt_bboxes_labels`` (np.int64 (N, )): zeros (one class, "target").
+    - ``gt_ignore_flags`` (bool (N, )): all False.
+    - ``gt_masks`` (BitmapMasks, with ``with_mask``): N masks, each the
+      union of all targets, so that mmdet's geometric transforms, which
+      index masks along with boxes, stay consistent; RES models read
+      ``masks[0]``.
+    - ``ori_gt_bboxes`` (np.float32 (N, 4)) and ``ori_gt_mask`` (RLE or
+      None): the ground truth in original coordinates for the metrics.
+
+    Args:
+        with_mask (bool): Decode the mask. A record with a target but no
+            mask then raises an error naming the record. Defaults to False.
+    """
+
+    def __init__(self, with_mask: bool = False) -> None:
+        self.with_mask = with_mask
+
+    def transform(self, results: dict) -> dict:
+        boxes = np.asarray(results.get('bboxes', []),
+                           np.float32).reshape(-1, 4)
+        results['gt_bboxes'] = HorizontalBoxes(boxes)
+        results['gt_bboxes_labels'] = np.zeros(len(boxes), np.int64)
+        results['gt_ignore_flags'] = np.zeros(len(boxes), bool)
+        results['ori_gt_bboxes'] = boxes.copy()
+        rle = results.get('mask')
+        results['ori_gt_mask'] = rle
+        if self.with_mask:
+            if rle is None and len(boxes):
+                raise ValueError(
+                    f'Record sent_id={results.get("sent_id")} of '
+                    f'{results.get("img_path")} has no mask; RES needs a '
+                    'dataset imported with masks.')
+            height, width = int(results['height']), int(results['width'])
+            mask = decode_rle(rle, height, width)
+            results['gt_masks'] = BitmapMasks(
+                np.repeat(mask[None], len(boxes), 0), height, width)
+        return results
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(with_mask={self.with_mask})'

@@ -1,0 +1,247 @@
+# Copyright (c) mmvg contributors. All rights reserved.
+import json
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+from mmcv.transforms import Compose
+from mmdet.structures.bbox import HorizontalBoxes
+from mmdet.structures.mask import BitmapMasks
+from pycocotools import mask as mask_utils
+
+from mmvg.datasets import VGDataset, build_word_vocab
+from mmvg.datasets.transforms import (CleanText, LoadVGAnnotations,
+                                      PackVGInputs, RandomCropKeepTarget,
+                                      RandomFlipVG, Tokenize, swap_left_right)
+from mmvg.structures import VGDataSample
+from mmvg.utils import register_all_modules
+
+register_all_modules()
+
+
+def _results(h=40, w=60, boxes=((10, 5, 30, 25), ), text='the left cup'):
+    mask = np.zeros((h, w), np.uint8)
+    for x1, y1, x2, y2 in boxes:
+        mask[y1:y2, x1:x2] = 1
+    rle = mask_utils.encode(np.asfortranarray(mask))
+    rle['counts'] = rle['counts'].decode()
+    img = np.random.randint(0, 255, (h, w, 3), np.uint8)
+    return dict(
+        img=img,
+        img_shape=(h, w),
+        ori_shape=(h, w),
+        height=h,
+        width=w,
+        text=text,
+        bboxes=[list(map(float, b)) for b in boxes],
+        mask=rle,
+        no_target=not boxes,
+        image_id=1,
+        ref_id=2,
+        sent_id=3,
+        img_path='x.jpg')
+
+
+def test_swap_left_right():
+    assert swap_left_right('left') == 'right'
+    assert swap_left_right('Right of the LEFT one') == 'Left of the RIGHT one'
+    assert swap_left_right('leftmost and rightward') == \
+        'rightmost and leftward'
+    assert swap_left_right('left-hand side') == 'right-hand side'
+    for word in ('bright', 'upright', 'leftover', 'rightful', 'copyright'):
+        assert swap_left_right(f'the {word} thing') == f'the {word} thing'
+
+
+def test_flip_text_boxes_masks():
+    results = LoadVGAnnotations(with_mask=True)(
+        _results(text='the bright cup on the left, upright, leftover'))
+    mask_before = results['gt_masks'].masks[0].copy()
+    out = RandomFlipVG(prob=1.0)(results)
+    assert out['flip'] and out['flip_direction'] == 'horizontal'
+    assert out['text'] == 'the bright cup on the right, upright, leftover'
+    torch.testing.assert_close(out['gt_bboxes'].tensor,
+                               torch.tensor([[30., 5., 50., 25.]]))
+    np.testing.assert_array_equal(out['gt_masks'].masks[0],
+                                  mask_before[:, ::-1])
+    # The original-frame ground truth for the metrics is untouched.
+    np.testing.assert_array_equal(out['ori_gt_bboxes'], [[10, 5, 30, 25]])
+    with pytest.raises(ValueError):
+        RandomFlipVG(direction='vertical')
+
+
+def test_load_annotations():
+    results = LoadVGAnnotations(with_mask=True)(
+        _results(boxes=((1, 1, 5, 5), (10, 10, 20, 20))))
+    assert isinstance(results['gt_bboxes'], HorizontalBoxes)
+    assert len(results['gt_masks']) == 2
+    # Every instance carries the union of the targets.
+    assert results['gt_masks'].masks[0].sum() == 16 + 100
+    empty = LoadVGAnnotations(with_mask=True)(
+        dict(_results(boxes=()), mask=None))
+    assert len(empty['gt_bboxes']) == 0 and len(empty['gt_masks']) == 0
+    assert empty['ori_gt_bboxes'].shape == (0, 4)
+    with pytest.raises(ValueError, match='sent_id=3'):
+        LoadVGAnnotations(with_mask=True)(dict(_results(), mask=None))
+
+
+def test_clean_text():
+    assert CleanText()(dict(text='  The\tRED  cup\u00a0 '))['text'] == \
+        'the red cup'
+    assert CleanText(lowercase=False)(dict(text='A  B'))['text'] == 'A B'
+
+
+def _bert_dir(tmp_path):
+    words = [
+        '[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'the', 'red', 'cup',
+        'left', 'right', 'of'
+    ]
+    (tmp_path / 'vocab.txt').write_text('\n'.join(words) + '\n')
+    (tmp_path / 'tokenizer_config.json').write_text(
+        json.dumps(dict(tokenizer_class='BertTokenizer', do_lower_case=True)))
+    return str(tmp_path), words
+
+
+def test_tokenize_hf(tmp_path):
+    path, words = _bert_dir(tmp_path)
+    tok = Tokenize(
+        tokenizer=dict(type='HFTokenizer', name_or_path=path, max_length=6))
+    out = tok(dict(text='The red cup left of'))['tokens']
+    ids = [
+        words.index(w) for w in ('[CLS]', 'the', 'red', 'cup', 'left', '[SEP]')
+    ]
+    assert out['input_ids'].tolist() == ids  # truncated to max_length
+    assert out['input_ids'].dtype == torch.long
+    short = tok(dict(text='red zebra'))['tokens']
+    assert short['input_ids'].tolist() == [2, 6, 1, 3, 0, 0]
+    assert short['attention_mask'].tolist() == [1, 1, 1, 1, 0, 0]
+
+
+def test_tokenize_word_vocab(tmp_path):
+    vocab = build_word_vocab(['the red cup', 'the blue cup, left!', 'the'])
+    assert vocab['PAD'] == 0 and vocab['UNK'] == 1 and vocab['the'] == 3
+    path = tmp_path / 'vocab.json'
+    path.write_text(json.dumps(vocab))
+    tok = Tokenize(
+        tokenizer=dict(
+            type='WordVocabTokenizer', vocab_file=str(path), max_length=4))
+    out = tok(dict(text='The red zebra cup left'))['tokens']
+    assert out['input_ids'].tolist() == [
+        vocab['the'], vocab['red'], 1, vocab['cup']
+    ]
+    out = tok(dict(text='cup'))['tokens']
+    assert out['input_ids'].tolist() == [vocab['cup'], 0, 0, 0]
+    assert out['attention_mask'].tolist() == [1, 0, 0, 0]
+    with pytest.raises(FileNotFoundError, match='build_vocab'):
+        Tokenize(
+            tokenizer=dict(
+                type='WordVocabTokenizer', vocab_file=str(tmp_path / 'no')))
+
+
+def test_random_crop_keeps_target():
+    np.random.seed(0)
+    crop = RandomCropKeepTarget(ratio_range=(0.3, 0.6), prob=1.0)
+    for _ in range(20):
+        results = LoadVGAnnotations(with_mask=True)(
+            _results(h=80, w=100, boxes=((30, 20, 50, 45), )))
+        out = crop(results)
+        h, w = out['img'].shape[:2]
+        assert out['img_shape'] == (h, w) and h < 80
+        box = out['gt_bboxes'].tensor[0]
+        assert torch.allclose(box[2:] - box[:2], torch.tensor([20., 25.]))
+        assert box.min() >= 0 and box[2] <= w and box[3] <= h
+        assert out['gt_masks'].masks[0].sum() == 20 * 25
+    no_target = LoadVGAnnotations()(dict(_results(boxes=()), mask=None))
+    assert crop(no_target)['img'].shape[0] <= 80
+
+
+@pytest.mark.parametrize('resize', [
+    dict(type='Resize', scale=(32, 32), keep_ratio=True),
+    dict(type='Resize', scale=(32, 32), keep_ratio=False),
+    dict(
+        type='RandomChoiceResize',
+        scales=[(24, 24), (32, 32)],
+        keep_ratio=True),
+    dict(
+        type='RandomResize',
+        scale=(32, 32),
+        ratio_range=(0.5, 1.5),
+        keep_ratio=True),
+])
+def test_resize_pad_pack(resize):
+    pipeline = Compose([
+        dict(type='LoadVGAnnotations', with_mask=True), resize,
+        dict(type='RandomCropKeepTarget', prob=1.0),
+        dict(type='Pad', size=(48, 48)),
+        dict(type='PackVGInputs')
+    ])
+    packed = pipeline(_results())
+    inputs, sample = packed['inputs'], packed['data_samples']
+    assert inputs.dtype == torch.uint8 and inputs.shape == (3, 48, 48)
+    assert isinstance(sample, VGDataSample)
+    assert sample.pad_shape == (48, 48)
+    assert len(sample.gt_instances.masks) == 1
+    assert sample.gt_instances.masks.masks.shape[1:] == (48, 48)
+
+
+def test_pack_contract():
+    results = LoadVGAnnotations()(_results())
+    results = Compose([
+        dict(type='Resize', scale=(30, 20), keep_ratio=True),
+        dict(type='Pad', size_divisor=32),
+        dict(type='PackVGInputs')
+    ])(
+        results)
+    sample = results['data_samples']
+    assert results['inputs'].shape == (3, 32, 32)
+    assert sample.img_shape == (20, 30) and sample.ori_shape == (40, 60)
+    assert sample.pad_shape == (32, 32)
+    assert sample.scale_factor == pytest.approx((0.5, 0.5))
+    assert sample.flip is False and sample.flip_direction is None
+    assert (sample.image_id, sample.ref_id, sample.sent_id) == (1, 2, 3)
+    assert sample.text == 'the left cup' and sample.no_target is False
+    assert sample.ori_gt_bboxes.dtype == np.float32
+    np.testing.assert_array_equal(sample.ori_gt_bboxes, [[10, 5, 30, 25]])
+    assert mask_utils.area(sample.ori_gt_mask) == 400
+    torch.testing.assert_close(sample.gt_instances.bboxes,
+                               torch.tensor([[5., 2.5, 15., 12.5]]))
+    assert sample.gt_instances.labels.tolist() == [0]
+    # Defaults when no geometric transform ran.
+    bare = PackVGInputs()(LoadVGAnnotations()(_results()))['data_samples']
+    assert bare.scale_factor == (1.0, 1.0) and bare.pad_shape == (40, 60)
+
+
+def test_round_trip(synthetic_raw, synthetic_canonical):
+    """raw refer files -> importer -> dataset -> pipeline -> packed."""
+    root, ann_dir = synthetic_canonical
+    instances = json.load(open(osp.join(root, 'refcoco/instances.json')))
+    anns = {a['id']: a for a in instances['annotations']}
+    ds = VGDataset(
+        data_root=root,
+        ann_file=osp.join(ann_dir, 'refcoco_unc_val.json'),
+        test_mode=True,
+        pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadVGAnnotations', with_mask=True),
+            dict(type='CleanText'),
+            dict(type='PackVGInputs')
+        ])
+    for idx in range(len(ds)):
+        packed = ds[idx]
+        sample = packed['data_samples']
+        info = ds.get_data_info(idx)
+        ann = anns[info['ann_ids'][0]]
+        x, y, w, h = ann['bbox']
+        expected = np.array([[x, y, x + w, y + h]], np.float32)
+        np.testing.assert_array_equal(sample.ori_gt_bboxes, expected)
+        np.testing.assert_array_equal(sample.gt_instances.bboxes.numpy(),
+                                      expected)
+        polys = mask_utils.frPyObjects(ann['segmentation'], info['height'],
+                                       info['width'])
+        union = mask_utils.decode(polys).max(axis=2).astype(bool)
+        got = sample.gt_instances.masks.masks[0].astype(bool)
+        iou = (got & union).sum() / (got | union).sum()
+        assert iou == 1.0
+        assert packed['inputs'].shape == (3, info['height'], info['width'])
+        assert sample.ori_shape == (info['height'], info['width'])
+    assert isinstance(sample.gt_instances.masks, BitmapMasks)
