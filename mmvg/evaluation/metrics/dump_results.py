@@ -8,8 +8,7 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 
 from mmvg.registry import METRICS
-from .utils import (box_iou, get_gt_bboxes, get_mask_pair, get_pred_bboxes,
-                    mask_overlap)
+from .utils import box_iou, get_gt_bboxes, get_pred_bboxes, mask_counts
 
 _IDENTITY_KEYS = ('img_path', 'image_id', 'ref_id', 'sent_id', 'text',
                   'no_target')
@@ -94,7 +93,7 @@ class DumpGroundingResults(BaseMetric):
             pred = data_sample.get('pred_instances') or {}
             if ('masks' in pred
                     and data_sample.get('ori_gt_mask') is not None):
-                inter, union = mask_overlap(*get_mask_pair(data_sample))
+                inter, union, _, _ = mask_counts(data_sample)
                 line['mask_iou'] = inter / union if union else 0.0
             iou = line['iou'] if line['iou'] is not None else line['mask_iou']
             line['correct'] = None if iou is None else iou >= self.iou_thr

@@ -6,7 +6,7 @@ import numpy as np
 from mmvg.registry import METRICS
 from .base_vg_metric import BaseVGMetric
 from .res_metric import RESOLUTIONS
-from .utils import count_targets, get_mask_pair, mask_overlap
+from .utils import count_targets, mask_counts
 
 
 @METRICS.register_module()
@@ -59,15 +59,16 @@ class GRESMetric(BaseVGMetric):
             dict: ``inter``, ``union``, ``no_target``, ``pred_empty`` and
             ``num_targets``.
         """
-        pred, gt = get_mask_pair(data_sample, self.resolution)
-        inter, union = mask_overlap(pred, gt)
-        no_target = bool(data_sample.get('no_target', not gt.any()))
+        inter, union, pred_area, gt_area = mask_counts(data_sample,
+                                                       self.resolution)
+        no_target = bool(data_sample.get('no_target', gt_area == 0))
         return dict(
             inter=inter,
             union=union,
             no_target=no_target,
-            pred_empty=not pred.any(),
-            num_targets=0 if no_target else count_targets(data_sample, gt))
+            pred_empty=pred_area == 0,
+            num_targets=0 if no_target else count_targets(
+                data_sample, gt_area))
 
     def summarize(self, records: List[dict]) -> Dict[str, float]:
         """gIoU, cIoU, N-acc, T-acc and Pr@X of a list of records.

@@ -5,7 +5,7 @@ import numpy as np
 
 from mmvg.registry import METRICS
 from .base_vg_metric import BaseVGMetric
-from .utils import count_targets, get_mask_pair, mask_overlap
+from .utils import count_targets, mask_counts
 
 RESOLUTIONS = ('original', 'input')
 
@@ -63,12 +63,11 @@ class RESMetric(BaseVGMetric):
         Returns:
             dict: ``inter``, ``union`` and ``num_targets``.
         """
-        pred, gt = get_mask_pair(data_sample, self.resolution)
-        inter, union = mask_overlap(pred, gt)
+        inter, union, _, gt_area = mask_counts(data_sample, self.resolution)
         return dict(
             inter=inter,
             union=union,
-            num_targets=count_targets(data_sample, gt))
+            num_targets=count_targets(data_sample, gt_area))
 
     def summarize(self, records: List[dict]) -> Dict[str, float]:
         """oIoU, mIoU and Prec@X of a list of records.
