@@ -1,2 +1,6 @@
 # Copyright (c) mmvg contributors. All rights reserved.
 import mmdet.engine  # noqa: F401
+
+from .freeze_modules_hook import FreezeModulesHook
+
+__all__ = ['FreezeModulesHook']

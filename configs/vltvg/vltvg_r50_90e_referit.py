@@ -1,0 +1,20 @@
+# VLTVG, ResNet-50, 90 epochs, ReferItGame (berkeley); the official
+# settings as in vltvg_r50_90e_refcoco.py.
+_base_ = './vltvg_r50_90e_refcoco.py'
+
+model = dict(
+    init_cfg=dict(
+        type='Pretrained', checkpoint='pretrained/detr-r50-referit_mmvg.pth'))
+
+train_dataloader = dict(
+    dataset=dict(
+        type='ReferItDataset',
+        ann_file='annotations/referit_berkeley_train.json'))
+val_dataloader = dict(
+    dataset=dict(
+        type='ReferItDataset',
+        ann_file='annotations/referit_berkeley_val.json'))
+test_dataloader = dict(
+    dataset=dict(
+        type='ReferItDataset',
+        ann_file='annotations/referit_berkeley_test.json'))

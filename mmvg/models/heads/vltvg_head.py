@@ -1,0 +1,144 @@
+# Copyright (c) mmvg contributors. All rights reserved.
+from typing import Dict, List
+
+import torch
+import torch.nn.functional as F
+from mmdet.structures.bbox import bbox_cxcywh_to_xyxy, bbox_xyxy_to_cxcywh
+from mmengine.model import BaseModule
+from mmengine.structures import InstanceData
+from torch import Tensor, nn
+
+from mmvg.registry import MODELS
+from mmvg.structures import VGSampleList
+
+
+@MODELS.register_module()
+class VLTVGHead(BaseModule):
+    """Box regression head of VLTVG, applied to every decoder stage.
+
+    An MLP maps each query to a normalised (cx, cy, w, h) box, relative to
+    the padded batch input (``batch_input_shape``). Every stage is trained
+    with L1 (on cxcywh) and GIoU (on xyxy) losses, averaged over the boxes;
+    the last stage predicts.
+
+    Args:
+        embed_dims (int): Query channels. Defaults to 256.
+        num_reg_fcs (int): Linear layers of the MLP, the output layer
+            included. Defaults to 3.
+        loss_bbox (dict): The L1 loss. Defaults to mmdet's ``L1Loss`` with
+            weight 5.
+        loss_iou (dict): The IoU loss. Defaults to mmdet's ``GIoULoss``
+            with weight 2.
+        init_cfg (dict, optional): The initialization config.
+    """
+
+    def __init__(self,
+                 embed_dims: int = 256,
+                 num_reg_fcs: int = 3,
+                 loss_bbox: dict = dict(type='L1Loss', loss_weight=5.0),
+                 loss_iou: dict = dict(type='GIoULoss', loss_weight=2.0),
+                 init_cfg: dict = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        dims = [embed_dims] * num_reg_fcs + [4]
+        self.reg_layers = nn.ModuleList(
+            nn.Linear(d_in, d_out) for d_in, d_out in zip(dims, dims[1:]))
+        self.loss_bbox = MODELS.build(loss_bbox)
+        self.loss_iou = MODELS.build(loss_iou)
+
+    def forward(self, hidden_states: Tensor) -> Tensor:
+        """Regress boxes.
+
+        Args:
+            hidden_states (Tensor): (S, N, Q, C) queries of S stages.
+
+        Returns:
+            Tensor: (S, N, Q, 4) normalised cxcywh boxes.
+        """
+        x = hidden_states
+        for i, layer in enumerate(self.reg_layers):
+            x = layer(x)
+            if i < len(self.reg_layers) - 1:
+                x = F.relu(x)
+        return x.sigmoid()
+
+    def loss(self, hidden_states: Tensor,
+             data_samples: VGSampleList) -> Dict[str, Tensor]:
+        """Losses of every stage; see :meth:`loss_by_feat`."""
+        return self.loss_by_feat(self(hidden_states), data_samples)
+
+    @staticmethod
+    def _normalised_targets(data_samples: VGSampleList,
+                            device: torch.device) -> Tensor:
+        targets = []
+        for sample in data_samples:
+            bboxes = sample.gt_instances.bboxes
+            if len(bboxes) == 0:
+                raise ValueError(
+                    'VLTVG regresses one box per expression, but the sample '
+                    f'{sample.metainfo.get("img_path")} (sent_id '
+                    f'{sample.metainfo.get("sent_id")}) has no gt box.')
+            pad_h, pad_w = sample.metainfo['batch_input_shape']
+            box = torch.as_tensor(bboxes[:1], dtype=torch.float32)
+            box = box / box.new_tensor([pad_w, pad_h, pad_w, pad_h])
+            targets.append(bbox_xyxy_to_cxcywh(box))
+        return torch.cat(targets).to(device)
+
+    def loss_by_feat(self, all_stage_boxes: Tensor,
+                     data_samples: VGSampleList) -> Dict[str, Tensor]:
+        """L1 and GIoU losses of every stage against the first gt box.
+
+        Args:
+            all_stage_boxes (Tensor): (S, N, Q, 4) normalised cxcywh boxes.
+            data_samples (list[VGDataSample]): The batch, with
+                ``gt_instances.bboxes`` (xyxy, input pixels).
+
+        Returns:
+            dict[str, Tensor]: ``loss_bbox``/``loss_iou`` of the last stage,
+            ``d{i}.loss_bbox``/``d{i}.loss_iou`` of the earlier ones.
+        """
+        num_stages, batch, num_queries, _ = all_stage_boxes.shape
+        targets = self._normalised_targets(data_samples,
+                                           all_stage_boxes.device)
+        targets = targets[:, None].expand(-1, num_queries, -1).reshape(-1, 4)
+        num_boxes = batch * num_queries
+        losses = {}
+        for stage, boxes in enumerate(all_stage_boxes):
+            boxes = boxes.reshape(-1, 4)
+            prefix = '' if stage == num_stages - 1 else f'd{stage}.'
+            losses[f'{prefix}loss_bbox'] = self.loss_bbox(
+                boxes, targets, avg_factor=num_boxes)
+            losses[f'{prefix}loss_iou'] = self.loss_iou(
+                bbox_cxcywh_to_xyxy(boxes),
+                bbox_cxcywh_to_xyxy(targets),
+                avg_factor=num_boxes)
+        return losses
+
+    def predict(self, hidden_states: Tensor,
+                data_samples: VGSampleList) -> List[InstanceData]:
+        """Boxes of the last stage; see :meth:`predict_by_feat`."""
+        return self.predict_by_feat(self(hidden_states[-1:]), data_samples)
+
+    def predict_by_feat(self, all_stage_boxes: Tensor,
+                        data_samples: VGSampleList) -> List[InstanceData]:
+        """Turn the last stage's boxes into xyxy input-pixel boxes.
+
+        Args:
+            all_stage_boxes (Tensor): (S, N, Q, 4) normalised cxcywh boxes.
+            data_samples (list[VGDataSample]): The batch.
+
+        Returns:
+            list[InstanceData]: Per sample ``bboxes`` (Q, 4) xyxy in the
+            network input frame, ``scores`` (Q, ) and ``labels`` (Q, ).
+        """
+        results = []
+        for boxes, sample in zip(all_stage_boxes[-1], data_samples):
+            pad_h, pad_w = sample.metainfo['batch_input_shape']
+            boxes = bbox_cxcywh_to_xyxy(boxes) * boxes.new_tensor(
+                [pad_w, pad_h, pad_w, pad_h])
+            result = InstanceData()
+            result.bboxes = boxes
+            # One query, one referred object: its score carries no ranking.
+            result.scores = boxes.new_ones(len(boxes))
+            result.labels = boxes.new_zeros(len(boxes), dtype=torch.long)
+            results.append(result)
+        return results

@@ -1,0 +1,112 @@
+# Copyright (c) mmvg contributors. All rights reserved.
+import pytest
+import torch
+from _vltvg_tiny import tiny_batch, tiny_vltvg_cfg
+from mmengine.structures import InstanceData
+
+from mmvg.registry import MODELS
+from mmvg.utils import register_all_modules
+
+
+@pytest.fixture(scope='module', autouse=True)
+def _scope():
+    register_all_modules()
+
+
+def _model(**kwargs):
+    torch.manual_seed(0)
+    model = MODELS.build(tiny_vltvg_cfg(**kwargs))
+    model.init_weights()
+    return model
+
+
+def test_loss_on_every_stage_and_backward():
+    model = _model().train()
+    data = model.data_preprocessor(tiny_batch(), True)
+    losses = model(**data, mode='loss')
+    assert set(losses) == {
+        'loss_bbox', 'loss_iou', 'd0.loss_bbox', 'd0.loss_iou'
+    }
+    total = sum(losses.values())
+    assert torch.isfinite(total)
+    total.backward()
+    assert model.bbox_head.reg_layers[0].weight.grad is not None
+    assert model.verification.sigma.grad is not None
+    assert model.text_encoder.bert.embeddings.word_embeddings.weight.grad \
+        is not None
+    # conv1 and layer1 are frozen, as in DETR; BN is frozen everywhere
+    assert not model.backbone.conv1.weight.requires_grad
+    assert model.backbone.layer4[0].conv1.weight.grad is not None
+    assert not any('bn' in name
+                   for name, _ in model.backbone.named_parameters())
+
+
+def test_predict_maps_boxes_to_original_image():
+    model = _model().eval()
+    data = model.data_preprocessor(tiny_batch(), False)
+    with torch.no_grad():
+        results = model(**data, mode='predict')
+    for sample in results:
+        boxes = sample.pred_instances.bboxes
+        assert boxes.shape == (1, 4)
+        assert sample.pred_instances.scores.shape == (1, )
+        ori_h, ori_w = sample.metainfo['ori_shape']
+        assert (boxes[:, 0::2] <= ori_w).all()
+        assert (boxes[:, 1::2] <= ori_h).all()
+        assert (boxes >= 0).all()
+        assert (boxes[:, 2:] >= boxes[:, :2]).all()
+
+
+def test_predict_is_consistent_with_head_output():
+    model = _model().eval()
+    data = model.data_preprocessor(tiny_batch(), False)
+    with torch.no_grad():
+        hidden = model(**data, mode='tensor')
+        boxes = model.bbox_head(hidden)[-1]  # (N, 1, 4) cxcywh in [0, 1]
+        results = model(**data, mode='predict')
+    pad_h, pad_w = data['inputs'].shape[-2:]
+    cx, cy, w, h = boxes[0, 0].tolist()
+    expected = torch.tensor([(cx - w / 2) * pad_w, (cy - h / 2) * pad_h,
+                             (cx + w / 2) * pad_w, (cy + h / 2) * pad_h])
+    img_h, img_w = results[0].metainfo['img_shape']
+    expected[0::2] = expected[0::2].clamp(0, img_w)
+    expected[1::2] = expected[1::2].clamp(0, img_h)
+    assert torch.allclose(
+        results[0].pred_instances.bboxes[0], expected * 2, atol=1e-4)
+
+
+def test_masked_padding_variant_runs():
+    model = _model(mask_padding=True).eval()
+    data = model.data_preprocessor(tiny_batch(), False)
+    with torch.no_grad():
+        results = model(**data, mode='predict')
+    assert torch.isfinite(results[0].pred_instances.bboxes).all()
+
+
+def test_long_expression_is_truncated():
+    model = _model().eval()
+    # 40 tokens > the tiny BERT's 16 positions
+    data = model.data_preprocessor(tiny_batch(num_tokens=(40, 3)), False)
+    with torch.no_grad():
+        results = model(**data, mode='predict')
+    assert torch.isfinite(results[0].pred_instances.bboxes).all()
+
+
+def test_image_smaller_than_stride_predicts():
+    model = _model().eval()
+    data = model.data_preprocessor(
+        tiny_batch(sizes=((10, 7), ), num_tokens=(4, )), False)
+    with torch.no_grad():
+        results = model(**data, mode='predict')
+    assert torch.isfinite(results[0].pred_instances.bboxes).all()
+
+
+def test_missing_gt_box_names_the_sample():
+    model = _model().train()
+    batch = tiny_batch()
+    empty = InstanceData()
+    empty.bboxes = torch.zeros(0, 4)
+    batch['data_samples'][0].gt_instances = empty
+    data = model.data_preprocessor(batch, True)
+    with pytest.raises(ValueError, match='synthetic.jpg'):
+        model(**data, mode='loss')
