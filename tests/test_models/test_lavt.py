@@ -1,0 +1,261 @@
+# Copyright (c) mmvg contributors. All rights reserved.
+import copy
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from mmdet.structures.mask import BitmapMasks
+from mmengine.structures import InstanceData
+
+from mmvg.models.layers.lavt_pwam import LAVTPWAM
+from mmvg.registry import MODELS
+from mmvg.structures import VGDataSample
+from mmvg.utils import register_all_modules
+
+register_all_modules()
+
+TINY_BERT = dict(
+    vocab_size=50,
+    hidden_size=32,
+    num_hidden_layers=2,
+    num_attention_heads=2,
+    intermediate_size=64,
+    max_position_embeddings=64)
+
+
+def tiny_lavt(model_type='LAVT', **head_kwargs):
+    head = dict(type='LAVTMaskHead', in_channels=(16, 32, 64, 128))
+    head.update(head_kwargs)
+    return dict(
+        type=model_type,
+        data_preprocessor=dict(
+            type='VGDataPreprocessor',
+            mean=[123.675, 116.28, 103.53],
+            std=[58.395, 57.12, 57.375],
+            bgr_to_rgb=True),
+        text_encoder=dict(
+            type='BertTextEncoder',
+            config=TINY_BERT,
+            add_pooling_layer=False,
+            max_length=20),
+        backbone=dict(
+            type='LAVTSwinTransformer',
+            embed_dims=16,
+            depths=(2, 2, 2, 2),
+            num_heads=(1, 2, 2, 4),
+            window_size=4,
+            drop_path_rate=0.3,
+            lang_channels=32),
+        decode_head=head)
+
+
+def make_sample(seed,
+                size=(64, 64),
+                ori=(50, 70),
+                num_tokens=6,
+                with_mask=True):
+    rng = np.random.RandomState(seed)
+    h, w = size
+    sample = VGDataSample(
+        metainfo=dict(
+            text=f'expression {seed}',
+            img_path=f'img_{seed}.jpg',
+            ref_id=seed,
+            sent_id=100 + seed,
+            ori_shape=ori,
+            img_shape=size,
+            scale_factor=(w / ori[1], h / ori[0]),
+            flip=False))
+    ids = torch.as_tensor(rng.randint(1, 50, num_tokens), dtype=torch.long)
+    sample.tokens = dict(input_ids=ids, attention_mask=torch.ones_like(ids))
+    gt = InstanceData()
+    gt.bboxes = torch.tensor([[8., 8., 40., 40.]])
+    gt.labels = torch.zeros(1, dtype=torch.long)
+    if with_mask:
+        mask = np.zeros((1, h, w), dtype=np.uint8)
+        mask[0, 8:40, 8:40] = 1
+        gt.masks = BitmapMasks(mask, h, w)
+    sample.gt_instances = gt
+    return sample
+
+
+def batch(model, samples, training):
+    inputs = [
+        torch.randint(
+            0, 255, (3, *s.metainfo['img_shape']), dtype=torch.uint8)
+        for s in samples
+    ]
+    return model.data_preprocessor(
+        dict(inputs=inputs, data_samples=samples), training)
+
+
+@pytest.fixture(scope='module')
+def model():
+    torch.manual_seed(0)
+    lavt = MODELS.build(tiny_lavt())
+    lavt.init_weights()
+    return lavt
+
+
+def test_pwam_ignores_padded_words():
+    torch.manual_seed(0)
+    pwam = LAVTPWAM(channels=8, lang_channels=6, num_heads=2).eval()
+    visual = torch.randn(2, 10, 8)
+    lang = torch.randn(2, 5, 6)
+    mask = torch.tensor([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]])
+    out = pwam(visual, lang, mask)
+    assert out.shape == (2, 10, 8)
+    changed = lang.clone()
+    changed[0, 3:] = 100.
+    assert torch.allclose(pwam(visual, changed, mask)[0], out[0])
+    assert not torch.allclose(pwam(visual, changed, mask * 0 + 1)[0], out[0])
+
+
+def test_loss_and_backward(model):
+    model.train()
+    data = batch(model, [make_sample(0), make_sample(1)], True)
+    losses = model(**data, mode='loss')
+    assert set(losses) == {'loss_ce'}
+    assert torch.isfinite(losses['loss_ce'])
+    model.zero_grad()
+    losses['loss_ce'].backward()
+    for name in ('backbone.pwams.0.attn.query_proj.weight',
+                 'backbone.lang_gates.2.2.weight',
+                 'backbone.stages.0.blocks.0.attn.w_msa.qkv.weight',
+                 'decode_head.conv_seg.weight',
+                 'text_encoder.bert.encoder.layer.0.output.dense.weight'):
+        grad = dict(model.named_parameters())[name].grad
+        assert grad is not None and grad.abs().sum() > 0, name
+    # As in LAVT, the last stage's gated stream feeds nothing: its gate is
+    # unused (the official code trains with find_unused_parameters=True).
+    gate = dict(model.named_parameters())['backbone.lang_gates.3.0.weight']
+    assert gate.grad is None
+
+
+def test_ce_loss_is_lavts_weighted_mean(model):
+    head = model.decode_head
+    logits = torch.randn(2, 2, 8, 8)
+    gt = torch.rand(2, 8, 8) > 0.5
+    expected = F.cross_entropy(
+        logits, gt.long(), weight=torch.tensor([0.9, 1.1]))
+    loss = head.loss_by_feat(logits, gt)['loss_ce']
+    assert torch.allclose(loss, expected, atol=1e-6)
+
+
+def test_dice_option():
+    torch.manual_seed(0)
+    dice = dict(
+        type='DiceLoss',
+        use_sigmoid=True,
+        activate=False,
+        naive_dice=True,
+        loss_weight=1.0)
+    lavt = MODELS.build(tiny_lavt('LAVTOne', loss_ce=None, loss_dice=dice))
+    head = lavt.decode_head
+    gt = torch.zeros(1, 8, 8, dtype=torch.bool)
+    gt[0, :4] = True
+    perfect = torch.stack([~gt, gt], dim=1).float() * 40 - 20
+    assert set(head.loss_by_feat(perfect, gt)) == {'loss_dice'}
+    assert head.loss_by_feat(perfect, gt)['loss_dice'] < 1e-3
+    assert head.loss_by_feat(-perfect, gt)['loss_dice'] > 0.9
+    data = batch(lavt, [make_sample(0)], True)
+    loss = lavt(**data, mode='loss')['loss_dice']
+    loss.backward()
+    assert torch.isfinite(loss)
+
+
+def test_predict_maps_masks_back(model):
+    model.eval()
+    samples = [make_sample(0, ori=(50, 70)), make_sample(1, ori=(90, 40))]
+    data = batch(model, samples, False)
+    with torch.no_grad():
+        results = model(**data, mode='predict')
+    for result, ori in zip(results, [(50, 70), (90, 40)]):
+        pred = result.pred_instances
+        assert pred.masks.shape == (1, *ori) and pred.masks.dtype == torch.bool
+        assert pred.input_masks.shape == (1, 64, 64)
+        assert pred.bboxes.shape == (1, 4) and pred.scores.shape == (1, )
+        if pred.masks.any():
+            ys, xs = torch.nonzero(pred.masks[0], as_tuple=True)
+            assert pred.bboxes[0].tolist() == [
+                xs.min().item(),
+                ys.min().item(),
+                xs.max().item() + 1,
+                ys.max().item() + 1
+            ]
+
+
+def test_predict_undoes_flip_in_original_frame(model):
+    model.eval()
+    sample = make_sample(3, ori=(64, 64))
+    data = batch(model, [sample], False)
+    with torch.no_grad():
+        plain = model(**copy.deepcopy(data), mode='predict')[0]
+        data['data_samples'][0].set_metainfo(
+            dict(flip=True, flip_direction='horizontal'))
+        flipped = model(**data, mode='predict')[0]
+    assert torch.equal(flipped.pred_instances.input_masks,
+                       plain.pred_instances.input_masks)
+    assert torch.equal(flipped.pred_instances.masks,
+                       plain.pred_instances.masks.flip(-1))
+
+
+def test_sample_without_mask_names_the_record(model):
+    model.train()
+    data = batch(
+        model,
+        [make_sample(0), make_sample(7, with_mask=False)], True)
+    with pytest.raises(ValueError, match='img_7.jpg.*ref_id 7.*sent_id 107'):
+        model(**data, mode='loss')
+
+
+def test_long_text_is_truncated(model):
+    model.eval()
+    long_sample = make_sample(4, num_tokens=35)
+    short_sample = make_sample(4, num_tokens=35)
+    short_sample.tokens = {k: v[:20] for k, v in short_sample.tokens.items()}
+    lang, mask = model.extract_text_feat([long_sample])
+    assert lang.shape[1] == 20 and mask.shape == (1, 20)
+    data_long = batch(model, [long_sample], False)
+    data_short = copy.deepcopy(data_long)
+    data_short['data_samples'] = [short_sample]
+    with torch.no_grad():
+        out_long = model(**data_long, mode='tensor')
+        out_short = model(**data_short, mode='tensor')
+    assert torch.allclose(out_long, out_short, atol=1e-6)
+
+
+def test_backbone_refuses_other_window_size(tmp_path):
+    cfg = tiny_lavt()['backbone']
+    other = MODELS.build(dict(cfg, window_size=2))
+    ckpt = tmp_path / 'swin_window2.pth'
+    torch.save(
+        dict(state_dict={
+            f'backbone.{k}': v
+            for k, v in other.state_dict().items()
+        }), ckpt)
+    backbone = MODELS.build(
+        dict(cfg, init_cfg=dict(type='Pretrained', checkpoint=str(ckpt))))
+    with pytest.raises(ValueError, match='window size 2.*window size 4'):
+        backbone.init_weights()
+
+
+def test_backbone_loads_pretrained_swin(tmp_path):
+    cfg = tiny_lavt()['backbone']
+    torch.manual_seed(1)
+    source = MODELS.build(cfg)
+    source.init_weights()
+    swin_only = {
+        f'backbone.{k}': v
+        for k, v in source.state_dict().items()
+        if not k.startswith(('pwams', 'lang_gates'))
+    }
+    ckpt = tmp_path / 'swin.pth'
+    torch.save(dict(state_dict=swin_only), ckpt)
+    backbone = MODELS.build(
+        dict(cfg, init_cfg=dict(type='Pretrained', checkpoint=str(ckpt))))
+    backbone.init_weights()
+    loaded = backbone.state_dict()
+    for key, value in swin_only.items():
+        assert torch.equal(loaded[key[len('backbone.'):]], value), key
