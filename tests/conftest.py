@@ -45,6 +45,7 @@ def run_tool(args: list,
             sys.executable, '-m', 'torch.distributed.run',
             f'--nproc_per_node={nproc}', f'--master_port={free_port()}'
         ]
+        args = args + ['--launcher', 'pytorch']
     else:
         cmd = [sys.executable]
     result = subprocess.run(

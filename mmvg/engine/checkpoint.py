@@ -37,6 +37,18 @@ _NUMPY_DTYPES = [
 ]
 
 
+def _history_buffer_statistics() -> set:
+    """Names of the statistics a HistoryBuffer pickles by reference.
+
+    The built-in ones are listed because the class only fills its registry
+    when the first buffer is created, which in a fresh process resuming a
+    run happens after unpickling; custom ones come from
+    ``HistoryBuffer.register_statistics``.
+    """
+    return {'min', 'max', 'current', 'mean'} | set(
+        HistoryBuffer._statistics_methods)
+
+
 def restricted_getattr(owner: Any, name: str) -> Any:
     """``getattr`` for unpickling, limited to what mmengine writes.
 
@@ -50,7 +62,7 @@ def restricted_getattr(owner: Any, name: str) -> Any:
     Raises:
         pickle.UnpicklingError: For any other pair.
     """
-    if owner is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+    if owner is HistoryBuffer and name in _history_buffer_statistics():
         return getattr(owner, name)
     raise pickle.UnpicklingError(
         f'getattr({owner!r}, {name!r}) is not allowed in a checkpoint')

@@ -1,8 +1,9 @@
 # Copyright (c) mmvg contributors. All rights reserved.
-from typing import Callable, Union
+from typing import Callable, Optional, Union
 
 from mmengine.dist import is_distributed
 from mmengine.runner import Runner as _Runner
+from torch import nn
 
 from mmvg.registry import RUNNERS
 from .distributed import init_dist
@@ -22,6 +23,30 @@ class Runner(_Runner):
         if self.distributed and not is_distributed():
             init_dist(self.launcher, **env_cfg.get('dist_cfg', {}))
         super().setup_env(env_cfg)
+
+    def wrap_model(self, model_wrapper_cfg: Optional[dict],
+                   model: nn.Module) -> nn.Module:
+        """Wrap the model for distributed training.
+
+        mmengine builds its default DDP wrapper directly with
+        ``device_ids=[LOCAL_RANK]``, which torch rejects for a CPU module.
+        The default is built through the registry instead, where mmvg's
+        ``MMDistributedDataParallel`` drops the device index without CUDA.
+
+        Args:
+            model_wrapper_cfg (dict, optional): The wrapper config.
+            model (nn.Module): The model to wrap.
+
+        Returns:
+            nn.Module: The wrapped model.
+        """
+        if model_wrapper_cfg is None and self.distributed:
+            model_wrapper_cfg = dict(
+                type='MMDistributedDataParallel',
+                broadcast_buffers=False,
+                find_unused_parameters=self.cfg.get('find_unused_parameters',
+                                                    False))
+        return super().wrap_model(model_wrapper_cfg, model)
 
     def load_checkpoint(self,
                         filename: str,

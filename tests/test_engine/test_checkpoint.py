@@ -31,9 +31,12 @@ def test_plain_torch_load_rejects_mmengine_checkpoints(tmp_path):
         torch.load(path)
 
 
-def test_loads_mmengine_checkpoint_with_allow_list(tmp_path):
+def test_loads_mmengine_checkpoint_with_allow_list(tmp_path, monkeypatch):
     path = tmp_path / 'epoch_3.pth'
     _runner_like_checkpoint(path)
+    # as in a fresh process that resumes: no buffer created yet, so the
+    # class has not registered its statistics methods
+    monkeypatch.setattr(HistoryBuffer, '_statistics_methods', {})
     checkpoint = load_checkpoint_file(str(path))
     buffer = checkpoint['message_hub']['log_scalars']['train/loss']
     assert isinstance(buffer, HistoryBuffer)
