@@ -1,0 +1,79 @@
+# Copyright (c) mmvg contributors. All rights reserved.
+import glob
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', 'lavt', '*.py')))
+
+
+def test_all_datasets_and_variants_present():
+    names = {osp.basename(p)[:-3] for p in CONFIGS}
+    for dataset in ('refcoco', 'refcoco-plus', 'refcocog-umd',
+                    'refcocog-google'):
+        for model in ('lavt_swin-b', 'lavt-one_swin-b',
+                      'lavt-one_swin-b-dice'):
+            assert f'{model}_40e_{dataset}' in names
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_official_settings(path):
+    cfg = Config.fromfile(path)
+    model = cfg.model
+    assert model.type == ('LAVTOne' if 'lavt-one' in path else 'LAVT')
+    assert model.backbone.window_size == 12
+    assert model.backbone.embed_dims == 128
+    assert model.backbone.depths == (2, 2, 18, 2)
+    assert model.text_encoder.max_length == 20
+    resize = [t for t in cfg.train_pipeline if t.type == 'Resize'][0]
+    assert resize.scale == (480, 480) and not resize.keep_ratio
+    assert cfg.train_cfg.max_epochs == 40
+    assert cfg.optim_wrapper.optimizer.type == 'AdamW'
+    assert cfg.optim_wrapper.optimizer.lr == 5e-5
+    assert cfg.optim_wrapper.optimizer.weight_decay == 1e-2
+    assert cfg.param_scheduler[0].type == 'PolyLR'
+    assert cfg.train_dataloader.batch_size * 8 == 32
+    assert cfg.val_evaluator.resolution == 'input'
+    head = model.decode_head
+    if 'dice' in path:
+        assert head.loss_ce is None and head.loss_dice.type == 'DiceLoss'
+    else:
+        assert head.loss_ce.class_weight == [0.9, 1.1]
+    dataset = osp.basename(path)[:-3].split('_40e_')[1]
+    ann = cfg.train_dataloader.dataset.ann_file
+    assert ann.endswith('_train.json')
+    assert dataset.replace('-plus', '+').replace('-', '_') in ann
+
+
+def test_optimizer_groups_follow_lavt():
+    from mmengine.optim import build_optim_wrapper
+    from test_lavt import tiny_lavt
+
+    from mmvg.registry import MODELS
+    from mmvg.utils import register_all_modules
+    register_all_modules()
+    cfg = Config.fromfile(CONFIGS[-1])
+    model = MODELS.build(tiny_lavt())
+    wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    names = {id(p): n for n, p in model.named_parameters()}
+    groups = {
+        names[id(p)]: group
+        for group in wrapper.optimizer.param_groups
+        for p in group['params']
+    }
+
+    def lr_wd(name):
+        return groups[name]['lr'], groups[name]['weight_decay']
+
+    assert lr_wd('text_encoder.bert.embeddings.word_embeddings.weight')[0] \
+        == 0
+    assert lr_wd(
+        'text_encoder.bert.encoder.layer.0.output.LayerNorm.weight') == (5e-5,
+                                                                         1e-2)
+    assert lr_wd('backbone.stages.0.blocks.0.norm1.weight') == (5e-5, 0)
+    assert lr_wd('backbone.stages.0.blocks.0.attn.w_msa.'
+                 'relative_position_bias_table') == (5e-5, 0)
+    assert lr_wd('backbone.pwams.0.vis_proj.weight') == (5e-5, 1e-2)
+    assert lr_wd('decode_head.fuse_layers.0.0.bn.weight') == (5e-5, 1e-2)
