@@ -33,8 +33,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--dataset',
         required=True,
-        choices=['refcoco', 'refcoco+', 'refcocog', 'refclef', 'referit'],
-        help='dataset name (refclef is imported as referit)')
+        choices=[
+            'refcoco', 'refcoco+', 'refcocog', 'refclef', 'referit',
+            'synthetic'
+        ],
+        help='dataset name (refclef is imported as referit; synthetic: '
+        'the output of make_synthetic.py)')
     parser.add_argument(
         '--split-by',
         required=True,

@@ -114,10 +114,11 @@ class VGDataset(BaseDataset):
             self.ann_file)
         for key, value in metainfo.items():
             self._metainfo.setdefault(key, value)
+        # Set first: the subset helper calls ``len``, which would re-enter.
+        self._fully_initialized = True
         if self._indices is not None:
             self.data_bytes, self.data_address = \
                 self._get_serialized_subset(self._indices)
-        self._fully_initialized = True
 
     def load_data_list(self) -> List[dict]:
         """Read the canonical file; see :func:`load_canonical`."""

@@ -16,6 +16,23 @@ synthetic_raw = _fixtures.synthetic_raw
 
 
 @pytest.fixture(scope='session')
+def analysis_tool():
+    """``analysis_tool(name)`` imports ``tools/analysis_tools/<name>.py``."""
+
+    def load(name):
+        spec = importlib.util.spec_from_file_location(
+            f'analysis_tools_{name}',
+            osp.join(
+                osp.dirname(__file__), '..', '..', 'tools', 'analysis_tools',
+                f'{name}.py'))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load
+
+
+@pytest.fixture(scope='session')
 def synthetic_canonical(synthetic_raw, tmp_path_factory):
     """The synthetic refer files imported into canonical files.
 

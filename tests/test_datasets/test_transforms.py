@@ -194,6 +194,7 @@ def test_pack_contract():
         results)
     sample = results['data_samples']
     assert results['inputs'].shape == (3, 32, 32)
+    # ``Pad`` (mmvg's) keeps img_shape as the size before padding.
     assert sample.img_shape == (20, 30) and sample.ori_shape == (40, 60)
     assert sample.pad_shape == (32, 32)
     assert sample.scale_factor == pytest.approx((0.5, 0.5))

@@ -122,6 +122,30 @@ def test_jsonl_and_no_target_filter(synthetic_canonical, tmp_path):
     assert len(ds) == len(records) - 1
 
 
+def test_jsonl_streamed(synthetic_canonical, tmp_path):
+    root, ann_dir = synthetic_canonical
+    metainfo, records = load_canonical(
+        osp.join(ann_dir, 'refcoco_unc_val.json'))
+    path = str(tmp_path / 'val.jsonl')
+    dump_canonical(path, metainfo, records)
+    ds = VGDataset(data_root=root, ann_file=path, test_mode=True)
+    assert ds._streams_lines and len(ds) == len(records)
+    assert ds.metainfo['split'] == 'val'
+    for idx in (0, len(ds) - 1, -1):
+        info = ds.get_data_info(idx)
+        assert info['sent_id'] == records[idx]['sent_id']
+        assert info['img_path'] == osp.join(root, records[idx]['img_path'])
+    subset = VGDataset(
+        data_root=root, ann_file=path, test_mode=True, indices=[2, 5])
+    assert [subset.get_data_info(i)['sent_id'] for i in range(2)
+            ] == [records[2]['sent_id'], records[5]['sent_id']]
+    # A truncated file fails when the dataset is built, naming the file.
+    text = open(path).read()
+    (tmp_path / 'cut.jsonl').write_text(text[:-20])
+    with pytest.raises(ValueError, match='cut.jsonl'):
+        VGDataset(data_root=root, ann_file=str(tmp_path / 'cut.jsonl'))
+
+
 @pytest.mark.parametrize('name', [
     'RefCOCODataset', 'RefCOCOPlusDataset', 'RefCOCOgDataset',
     'ReferItDataset', 'Flickr30kDataset', 'GRefCOCODataset',

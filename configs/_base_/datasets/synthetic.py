@@ -1,15 +1,15 @@
 # The synthetic shapes dataset: quick start and smoke tests.
 #   python data_tools/make_synthetic.py --out-dir data/synthetic --grefcoco
 #   python data_tools/import_refer.py --refer-dir data/synthetic/refcoco \
-#       --dataset refcoco --split-by unc --data-root data/synthetic \
+#       --dataset synthetic --split-by unc --data-root data/synthetic \
 #       --image-dir train2014 --out-dir data/synthetic/annotations
 #   python data_tools/build_vocab.py \
-#       data/synthetic/annotations/refcoco_unc_train.json \
+#       data/synthetic/annotations/synthetic_unc_train.json \
 #       --out data/synthetic/annotations/vocab.json
 # Models with a BERT text encoder replace ``tokenizer`` in their config.
-dataset_type = 'RefCOCODataset'
+dataset_type = 'VGDataset'
 data_root = 'data/synthetic/'
-ann_prefix = 'annotations/refcoco_unc_'
+ann_prefix = 'annotations/synthetic_unc_'
 tokenizer = dict(
     type='WordVocabTokenizer',
     vocab_file=data_root + 'annotations/vocab.json',

@@ -41,6 +41,7 @@ VALID_SPLITS: Dict[tuple, Sequence[str]] = {
     ('referit', 'unc'): ('train', 'val', 'testA', 'testB', 'testC'),
     ('grefcoco', 'unc'): ('train', 'val', 'testA', 'testB'),
     ('flickr30k', 'entities'): ('train', 'val', 'test'),
+    ('synthetic', 'unc'): ('train', 'val', 'testA', 'testB'),
 }
 # The split scheme of derived formats that do not name theirs.
 DEFAULT_SPLIT_BY = {
@@ -171,7 +172,10 @@ class ImportSummary:
              for k in c if k != 'expressions'})
         header = ['split', 'expressions', 'published', 'images'] + extra_keys
         rows = [header]
-        for split, c in self.counts.items():
+        order = list(VALID_SPLITS.get((self.dataset, self.split_by), ()))
+        order += [s for s in self.counts if s not in order]
+        for split in [s for s in order if s in self.counts]:
+            c = self.counts[split]
             pub = published.get(split)
             rows.append([
                 split,
