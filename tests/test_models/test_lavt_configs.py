@@ -11,8 +11,8 @@ CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', 'lavt', '*.py')))
 
 def test_all_datasets_and_variants_present():
     names = {osp.basename(p)[:-3] for p in CONFIGS}
-    for dataset in ('refcoco', 'refcoco-plus', 'refcocog-umd',
-                    'refcocog-google'):
+    for dataset in ('refcoco', 'refcoco_plus', 'refcocog_umd',
+                    'refcocog_google'):
         for model in ('lavt_swin-b', 'lavt-one_swin-b',
                       'lavt-one_swin-b-dice'):
             assert f'{model}_40e_{dataset}' in names
@@ -44,7 +44,7 @@ def test_official_settings(path):
     dataset = osp.basename(path)[:-3].split('_40e_')[1]
     ann = cfg.train_dataloader.dataset.ann_file
     assert ann.endswith('_train.json')
-    assert dataset.replace('-plus', '+').replace('-', '_') in ann
+    assert dataset.replace('_plus', '+') in ann
 
 
 def test_optimizer_groups_follow_lavt():

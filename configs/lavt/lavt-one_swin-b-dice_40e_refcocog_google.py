@@ -1,5 +1,5 @@
 # The official `lavt_one` trained with a multi-class Dice loss.
-_base_ = './lavt-one_swin-b_40e_refcoco-plus.py'
+_base_ = './lavt-one_swin-b_40e_refcocog_google.py'
 
 model = dict(
     decode_head=dict(
