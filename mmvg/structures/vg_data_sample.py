@@ -39,6 +39,9 @@ class VGDataSample(DetDataSample):
         - ``pred_instances`` (InstanceData): ``bboxes`` (K, 4) xyxy,
           ``scores`` (K, ), optional ``masks``, in original image
           coordinates.
+        - ``pixel_mask`` (Tensor): (H, W) bool over the padded batch input,
+          True on padding; set by ``VGDataPreprocessor``, which also pads
+          ``tokens`` to one length per batch.
     """
 
     @property
