@@ -110,8 +110,16 @@ class HFTokenizer:
                  pad_to_max_length: bool = True,
                  tokenizer_kwargs: Optional[dict] = None) -> None:
         from transformers import AutoTokenizer
-        self.tokenizer = AutoTokenizer.from_pretrained(
-            name_or_path, local_files_only=True, **(tokenizer_kwargs or {}))
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(
+                name_or_path,
+                local_files_only=True,
+                **(tokenizer_kwargs or {}))
+        except OSError as e:
+            raise FileNotFoundError(
+                f'No tokenizer files found at {name_or_path} ({e}). Put the '
+                'tokenizer (e.g. vocab.txt and tokenizer_config.json of '
+                'bert-base-uncased) there: nothing is downloaded.') from e
         self.max_length = max_length
         self.pad_to_max_length = pad_to_max_length
 

@@ -115,6 +115,10 @@ def test_tokenize_hf(tmp_path):
     short = tok(dict(text='red zebra'))['tokens']
     assert short['input_ids'].tolist() == [2, 6, 1, 3, 0, 0]
     assert short['attention_mask'].tolist() == [1, 1, 1, 1, 0, 0]
+    with pytest.raises(FileNotFoundError, match='no_bert'):
+        Tokenize(
+            tokenizer=dict(
+                type='HFTokenizer', name_or_path=str(tmp_path / 'no_bert')))
 
 
 def test_tokenize_word_vocab(tmp_path):

@@ -1,0 +1,11 @@
+# RefCOCOg (google): train/val (no public test), for REC, on the pipelines
+# of refcoco.py.
+_base_ = './refcoco.py'
+
+dataset_type = 'RefCOCOgDataset'
+ann_prefix = 'annotations/refcocog_google_'
+train_dataloader = dict(
+    dataset=dict(type=dataset_type, ann_file=ann_prefix + 'train.json'))
+val_dataloader = dict(
+    dataset=dict(type=dataset_type, ann_file=ann_prefix + 'val.json'))
+test_dataloader = val_dataloader
