@@ -7,8 +7,9 @@ builds these. Each one starts the process group through
 :func:`mmvg.engine.distributed.init_dist`, which works without CUDA.
 """
 import contextlib
-from typing import Iterator, List, Optional
+from typing import Iterator, List, Optional, Union
 
+import torch
 from mmengine._strategy import DDPStrategy as _DDPStrategy
 from mmengine._strategy import DeepSpeedStrategy as _DeepSpeedStrategy
 from mmengine._strategy import FSDPStrategy as _FSDPStrategy
@@ -82,11 +83,39 @@ class DDPStrategy(_InitDistMixin, _DDPStrategy):
 
 @STRATEGIES.register_module()
 class FSDPStrategy(_InitDistMixin, _FSDPStrategy):
-    """mmengine's ``FSDPStrategy`` that also starts and wraps on CPU.
+    """mmengine's ``FSDPStrategy`` that also starts, wraps and saves on CPU.
 
     The CPU wrapping itself is done by mmvg's ``MMFullyShardedDataParallel``
     (see :mod:`mmvg.engine.model_wrappers`).
     """
+
+    def _init_state_dict_cfg(self, state_dict_cfg: Union[str, dict]) -> None:
+        super()._init_state_dict_cfg(state_dict_cfg)
+        if torch.cuda.is_available():
+            return
+        # Without CUDA the parameters already live on the CPU, and torch
+        # 2.13 crashes (segfault) cloning the gathered full state dict
+        # when asked to offload it there too.
+        for config in (self.state_dict_config, self.optim_state_dict_config):
+            if hasattr(config, 'offload_to_cpu'):
+                config.offload_to_cpu = False
+
+    def load_optim_state_dict(self, state_dict: dict) -> None:
+        """Load an optimizer state dict saved by :meth:`save_checkpoint`.
+
+        mmengine passes the arguments of
+        ``FSDP.optim_state_dict_to_load`` in torch 1.x's order, so resuming
+        fails with ``unhashable type: 'dict'``; they are named here.
+
+        Args:
+            state_dict (dict): The optimizer state dict.
+        """
+        from torch.distributed.fsdp import FullyShardedDataParallel
+        optim_state_dict = FullyShardedDataParallel.optim_state_dict_to_load(
+            model=self.model,
+            optim=self.optim_wrapper.optimizer,
+            optim_state_dict=state_dict)
+        self.optim_wrapper.load_state_dict(optim_state_dict)
 
 
 @STRATEGIES.register_module()
