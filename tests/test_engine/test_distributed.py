@@ -5,7 +5,7 @@ import sys
 
 import pytest
 import torch
-from conftest import free_port
+from vg_test_utils import free_port
 
 SCRIPT = """
 import os, sys

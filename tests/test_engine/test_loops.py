@@ -5,8 +5,8 @@ import textwrap
 
 import pytest
 import torch
-from conftest import run_tool
 from mmengine.runner import Runner
+from vg_test_utils import run_tool
 
 from mmvg.engine import MultiSplitTestLoop
 

@@ -3,7 +3,7 @@ import os.path as osp
 
 import pytest
 import torch
-from conftest import TOY_DIR, run_tool
+from vg_test_utils import TOY_DIR, run_tool
 
 from mmvg.registry import STRATEGIES
 from mmvg.utils import register_all_modules

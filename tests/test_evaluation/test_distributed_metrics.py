@@ -9,7 +9,7 @@ import sys
 import textwrap
 
 import pytest
-from conftest import free_port
+from vg_test_utils import free_port
 
 SCRIPT = textwrap.dedent('''
     import json

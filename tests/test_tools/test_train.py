@@ -5,7 +5,7 @@ import pickle
 
 import pytest
 import torch
-from conftest import TOY_CONFIG, run_tool
+from vg_test_utils import TOY_CONFIG, run_tool
 
 
 def _train(work_dir, *extra, nproc=1, config=TOY_CONFIG, check=True):

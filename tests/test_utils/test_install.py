@@ -7,7 +7,7 @@ import subprocess
 import sys
 import tarfile
 
-from conftest import REPO_ROOT
+from vg_test_utils import REPO_ROOT
 
 INSTALL_FILES = [
     'setup.py', 'setup.cfg', 'README.md', 'MANIFEST.in', 'LICENSE',
