@@ -88,3 +88,5 @@ sync_bn = 'torch'
 model_wrapper_cfg = dict(
     type='MMDistributedDataParallel', find_unused_parameters=True)
 auto_scale_lr = dict(enable=False, base_batch_size=32)
+# LAVT keeps the checkpoint with the best overall IoU on val.
+default_hooks = dict(checkpoint=dict(save_best='res/oIoU', rule='greater'))
