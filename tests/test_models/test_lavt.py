@@ -259,3 +259,19 @@ def test_backbone_loads_pretrained_swin(tmp_path):
     loaded = backbone.state_dict()
     for key, value in swin_only.items():
         assert torch.equal(loaded[key[len('backbone.'):]], value), key
+
+
+def test_init_follows_lavt():
+    torch.manual_seed(0)
+    lavt = MODELS.build(tiny_lavt())
+    lavt.init_weights()
+    swin_fc = lavt.backbone.stages[0].blocks[0].ffn.layers[1].weight
+    gate = lavt.backbone.lang_gates[0][0].weight
+    for weight in (swin_fc, gate):  # truncated normal, std 0.02
+        assert 0.015 < weight.std() < 0.025
+    # PWAM and decoder keep PyTorch's default (uniform) initialisation.
+    pwam = lavt.backbone.pwams[1].vis_proj.weight
+    assert pwam.abs().max() <= 32**-0.5 + 1e-6
+    assert pwam.std() > 0.08
+    conv = lavt.decode_head.fuse_layers[0][0].conv.weight
+    assert conv.abs().max() <= (conv[0].numel())**-0.5 + 1e-6

@@ -105,12 +105,17 @@ class LAVTSwinTransformer(SwinTransformer):
     def init_weights(self) -> None:
         """Initialise as LAVT does, then load a pretrained Swin if given.
 
-        Every linear layer gets a truncated normal (std 0.02) and every
-        LayerNorm ones and zeros, the relative position tables a truncated
-        normal; a pretrained checkpoint then overwrites what it holds (the
-        PWAMs and gates keep their initialisation).
+        Every linear layer of the Swin and the gates gets a truncated normal
+        (std 0.02) and every LayerNorm ones and zeros, the relative position
+        tables a truncated normal; the PWAMs keep PyTorch's default
+        initialisation (that of LAVT's 1x1 convolutions). A pretrained
+        checkpoint then overwrites what it holds (the PWAMs and gates keep
+        their initialisation).
         """
+        pwam_modules = set(self.pwams.modules())
         for m in self.modules():
+            if m in pwam_modules:
+                continue
             if isinstance(m, nn.Linear):
                 trunc_normal_init(m, std=.02, bias=0.)
             elif isinstance(m, nn.LayerNorm):

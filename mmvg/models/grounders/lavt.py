@@ -6,7 +6,7 @@ Transformer with a pixel-word attention module and a language gate in each
 stage fuses the words into the visual features early; a simple top-down
 decoder predicts the mask of the referred object.
 """
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -47,8 +47,8 @@ class LAVT(BaseGrounder):
                  backbone: dict,
                  text_encoder: dict,
                  decode_head: dict,
-                 data_preprocessor: dict = None,
-                 init_cfg: dict = None) -> None:
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.text_encoder = MODELS.build(text_encoder)

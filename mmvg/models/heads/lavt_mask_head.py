@@ -72,6 +72,17 @@ class LAVTMaskHead(BaseModule):
         self.loss_ce = MODELS.build(loss_ce) if loss_ce else None
         self.loss_dice = MODELS.build(loss_dice) if loss_dice else None
 
+    def init_weights(self) -> None:
+        """Give the convolutions PyTorch's default initialisation.
+
+        ``ConvModule`` initialises with Kaiming normal; LAVT's decoder keeps
+        PyTorch's defaults, which this restores.
+        """
+        super().init_weights()
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                m.reset_parameters()
+
     def forward(self, feats: Sequence[torch.Tensor],
                 input_size: Tuple[int, int]) -> torch.Tensor:
         """Decode the stage maps into mask logits.
