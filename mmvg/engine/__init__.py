@@ -1,5 +1,7 @@
 # Copyright (c) mmvg contributors. All rights reserved.
 from .checkpoint import load_checkpoint_file, restricted_getattr
+from .crash_safety import (find_latest_complete_checkpoint,
+                           is_complete_checkpoint)
 from .distributed import init_dist
 from .hooks import *  # noqa: F401,F403
 from .loops import MultiSplitTestLoop
@@ -11,7 +13,7 @@ from .strategies import DDPStrategy, DeepSpeedStrategy, FSDPStrategy
 
 __all__ = [
     'load_checkpoint_file', 'restricted_getattr', 'init_dist',
+    'find_latest_complete_checkpoint', 'is_complete_checkpoint',
     'MMDistributedDataParallel', 'MMFullyShardedDataParallel', 'Runner',
-    'MultiSplitTestLoop',
-    'DDPStrategy', 'DeepSpeedStrategy', 'FSDPStrategy'
+    'MultiSplitTestLoop', 'DDPStrategy', 'DeepSpeedStrategy', 'FSDPStrategy'
 ]
