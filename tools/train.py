@@ -7,6 +7,7 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS, init_default_scope
 
+from mmvg.engine.crash_safety import find_latest_complete_checkpoint
 from mmvg.utils import register_all_modules, setup_amp
 
 
@@ -77,8 +78,10 @@ def main() -> None:
         cfg.auto_scale_lr.enable = True
 
     if args.resume == 'auto':
-        cfg.resume = True
-        cfg.load_from = None
+        # The newest complete checkpoint: a kill during checkpoint writing
+        # leaves a partial one that must not be picked.
+        cfg.load_from = find_latest_complete_checkpoint(cfg.work_dir)
+        cfg.resume = cfg.load_from is not None
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume

@@ -97,11 +97,20 @@ def load_checkpoint_file(filename: str,
         Any: The loaded object, usually a dict with ``state_dict``.
 
     Raises:
+        ValueError: When ``filename`` is a sharded checkpoint directory;
+            the message names the converter.
         FileNotFoundError: When ``filename`` is not a file.
         pickle.UnpicklingError: When the file holds a global outside the
             allow-list; the message names the file.
     """
     filename = osp.expanduser(filename)
+    if osp.isdir(filename):
+        raise ValueError(
+            f'Checkpoint {filename} is a directory of per-rank parts '
+            '(DeepSpeed or FSDP local), which only a run of the same '
+            'strategy resumes from. Convert it to one file first: python '
+            'tools/model_converters/sharded_to_pth.py '
+            f'{filename} OUT.pth')
     if not osp.isfile(filename):
         raise FileNotFoundError(f'Checkpoint {filename} can not be found.')
     try:

@@ -6,6 +6,7 @@ from mmengine.runner import Runner as _Runner
 from torch import nn
 
 from mmvg.registry import RUNNERS
+from .crash_safety import find_latest_complete_checkpoint
 from .distributed import init_dist
 
 
@@ -23,6 +24,19 @@ class Runner(_Runner):
         if self.distributed and not is_distributed():
             init_dist(self.launcher, **env_cfg.get('dist_cfg', {}))
         super().setup_env(env_cfg)
+
+    def load_or_resume(self) -> None:
+        """Resume from the newest complete checkpoint with ``resume=True``.
+
+        mmengine resumes from whatever ``last_checkpoint`` names, which a
+        kill during checkpoint writing leaves pointing at a partial file;
+        see :func:`mmvg.engine.crash_safety.find_latest_complete_checkpoint`.
+        """
+        if self._resume is True and self._load_from is None:
+            self._load_from = find_latest_complete_checkpoint(self.work_dir)
+            if self._load_from is None:
+                self._resume = False
+        super().load_or_resume()
 
     def wrap_model(self, model_wrapper_cfg: Optional[dict],
                    model: nn.Module) -> nn.Module:

@@ -7,16 +7,19 @@ builds these. Each one starts the process group through
 :func:`mmvg.engine.distributed.init_dist`, which works without CUDA.
 """
 import contextlib
-from typing import Iterator, List, Optional, Union
+import os.path as osp
+from typing import Callable, Iterator, List, Optional, Union
 
 import torch
 from mmengine._strategy import DDPStrategy as _DDPStrategy
 from mmengine._strategy import DeepSpeedStrategy as _DeepSpeedStrategy
 from mmengine._strategy import FSDPStrategy as _FSDPStrategy
 from mmengine._strategy import deepspeed as mmengine_deepspeed
-from mmengine.dist import is_distributed
+from mmengine.dist import barrier, is_distributed, is_main_process
+from mmengine.runner.checkpoint import _load_checkpoint
 
 from mmvg.registry import OPTIMIZERS, STRATEGIES
+from ..crash_safety import mark_complete
 from ..distributed import init_dist
 
 # DeepSpeed optimizers worth registering, by module. deepspeed >= 0.17
@@ -61,6 +64,18 @@ def _tolerant_optimizer_registration() -> Iterator[None]:
         yield
     finally:
         mmengine_deepspeed.register_deepspeed_optimizers = original
+
+
+def _mark_directory_complete(filename: str) -> None:
+    """Mark a directory checkpoint complete once every rank wrote its part.
+
+    A file checkpoint (written by rank 0 through the atomic file backend)
+    needs no marker.
+    """
+    barrier()
+    if is_main_process() and osp.isdir(filename):
+        mark_complete(filename)
+    barrier()
 
 
 class _InitDistMixin:
@@ -117,6 +132,17 @@ class FSDPStrategy(_InitDistMixin, _FSDPStrategy):
             optim_state_dict=state_dict)
         self.optim_wrapper.load_state_dict(optim_state_dict)
 
+    def save_checkpoint(self, filename: str, **kwargs) -> None:
+        """Save as mmengine does; mark a per-rank directory complete.
+
+        Args:
+            filename (str): The checkpoint path.
+            **kwargs: As in :meth:`mmengine._strategy.FSDPStrategy.
+                save_checkpoint`.
+        """
+        super().save_checkpoint(filename, **kwargs)
+        _mark_directory_complete(filename)
+
 
 @STRATEGIES.register_module()
 class DeepSpeedStrategy(_InitDistMixin, _DeepSpeedStrategy):
@@ -131,6 +157,76 @@ class DeepSpeedStrategy(_InitDistMixin, _DeepSpeedStrategy):
     def __init__(self, **kwargs) -> None:
         with _tolerant_optimizer_registration():
             super().__init__(**kwargs)
+
+    def save_checkpoint(self, filename: str, **kwargs) -> None:
+        """Save as mmengine does, then mark the directory complete.
+
+        With the optimizer, DeepSpeed writes a directory of per-rank parts;
+        :func:`mmvg.engine.crash_safety.find_latest_complete_checkpoint`
+        only resumes from one that holds the completion marker.
+
+        Args:
+            filename (str): The checkpoint path.
+            **kwargs: As in :meth:`mmengine._strategy.DeepSpeedStrategy.
+                save_checkpoint`.
+        """
+        super().save_checkpoint(filename, **kwargs)
+        _mark_directory_complete(filename)
+
+    def load_checkpoint(self,
+                        filename: str,
+                        *,
+                        map_location: Union[str, Callable] = 'cpu',
+                        strict: bool = False,
+                        revise_keys: list = [(r'^module.', '')],
+                        callback: Optional[Callable] = None) -> dict:
+        """Load model weights from a DeepSpeed directory or a plain file.
+
+        mmengine hands every ``load_from`` to DeepSpeed's engine, which only
+        reads its own directories, so a plain ``.pth`` (a converted or
+        DDP checkpoint, released weights) could not be loaded. A plain
+        file is loaded into the module here: under ZeRO-3 with the
+        partitioned parameters gathered, and then the optimizer's fp32
+        master copies are refreshed so that training starts from the
+        loaded weights.
+
+        Args:
+            filename (str): A DeepSpeed checkpoint directory or a file.
+            map_location (str | Callable): As in :func:`torch.load`.
+            strict (bool): Whether the keys of a plain file must match.
+            revise_keys (list): ``(pattern, replacement)`` pairs applied to
+                a plain file's keys.
+            callback (Callable, optional): Called with the checkpoint of a
+                plain file before it is loaded.
+
+        Returns:
+            dict: The checkpoint's extra states (meta and others).
+        """
+        if osp.isdir(filename):
+            return super().load_checkpoint(
+                filename,
+                map_location=map_location,
+                strict=strict,
+                revise_keys=revise_keys,
+                callback=callback)
+        import deepspeed
+        from mmengine.runner.checkpoint import _load_checkpoint_to_model
+        self.logger.info(f'Load checkpoint from {filename}')
+        checkpoint = _load_checkpoint(filename, map_location=map_location)
+        if callback is not None:
+            callback(checkpoint)
+        engine = self.model.model
+        params = list(engine.module.parameters())
+        with deepspeed.zero.GatheredParameters(params, modifier_rank=0):
+            _load_checkpoint_to_model(
+                engine.module,
+                checkpoint,
+                strict=strict,
+                revise_keys=revise_keys)
+        optimizer = getattr(engine, 'optimizer', None)
+        if hasattr(optimizer, 'refresh_fp32_params'):
+            optimizer.refresh_fp32_params()
+        return {k: v for k, v in checkpoint.items() if k != 'state_dict'}
 
     def build_optim_wrapper(self, optim_wrapper, model=None):
         """Build the optimizer wrapper, turning an ``OptimWrapper`` config
