@@ -7,6 +7,7 @@ from .named_datasets import (Flickr30kDataset, GRefCOCODataset,
                              MixedPretrainDataset, RefCOCODataset,
                              RefCOCOgDataset, RefCOCOPlusDataset,
                              ReferItDataset)
+from .synthetic import SyntheticDataset, prepare_synthetic
 from .tokenizers import HFTokenizer, WordVocabTokenizer, build_word_vocab
 from .transforms import *  # noqa: F401,F403
 from .vg_dataset import VGDataset
@@ -14,6 +15,7 @@ from .vg_dataset import VGDataset
 __all__ = [
     'VGDataset', 'RefCOCODataset', 'RefCOCOPlusDataset', 'RefCOCOgDataset',
     'ReferItDataset', 'Flickr30kDataset', 'GRefCOCODataset',
-    'MixedPretrainDataset', 'load_canonical', 'dump_canonical', 'HFTokenizer',
-    'WordVocabTokenizer', 'build_word_vocab'
+    'MixedPretrainDataset', 'SyntheticDataset', 'prepare_synthetic',
+    'load_canonical', 'dump_canonical', 'HFTokenizer', 'WordVocabTokenizer',
+    'build_word_vocab'
 ]

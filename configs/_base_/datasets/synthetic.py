@@ -1,4 +1,6 @@
 # The synthetic shapes dataset: quick start and smoke tests.
+# SyntheticDataset writes the files below on first use when they are
+# missing (2000 images, seed 0); by hand:
 #   python data_tools/make_synthetic.py --out-dir data/synthetic --grefcoco
 #   python data_tools/import_refer.py --refer-dir data/synthetic/refcoco \
 #       --dataset synthetic --split-by unc --data-root data/synthetic \
@@ -7,7 +9,7 @@
 #       data/synthetic/annotations/synthetic_unc_train.json \
 #       --out data/synthetic/annotations/vocab.json
 # Models with a BERT text encoder replace ``tokenizer`` in their config.
-dataset_type = 'VGDataset'
+dataset_type = 'SyntheticDataset'
 data_root = 'data/synthetic/'
 ann_prefix = 'annotations/synthetic_unc_'
 tokenizer = dict(
