@@ -15,7 +15,8 @@ from mmengine._strategy import DDPStrategy as _DDPStrategy
 from mmengine._strategy import DeepSpeedStrategy as _DeepSpeedStrategy
 from mmengine._strategy import FSDPStrategy as _FSDPStrategy
 from mmengine._strategy import deepspeed as mmengine_deepspeed
-from mmengine.dist import barrier, is_distributed, is_main_process
+from mmengine.dist import (barrier, get_world_size, is_distributed,
+                           is_main_process)
 from mmengine.runner.checkpoint import _load_checkpoint
 
 from mmvg.registry import OPTIMIZERS, STRATEGIES
@@ -227,6 +228,40 @@ class DeepSpeedStrategy(_InitDistMixin, _DeepSpeedStrategy):
         if hasattr(optimizer, 'refresh_fp32_params'):
             optimizer.refresh_fp32_params()
         return {k: v for k, v in checkpoint.items() if k != 'state_dict'}
+
+    def check_batch_size(self, micro_batch_size: int, world_size: int) -> None:
+        """Derive the accumulation steps from a global ``train_batch_size``.
+
+        DeepSpeed needs ``train_batch_size = per-process batch x processes
+        x gradient_accumulation_steps``; a global batch that the processes
+        cannot split evenly is refused here with the numbers.
+
+        Args:
+            micro_batch_size (int): The per-process batch size.
+            world_size (int): The number of processes.
+
+        Raises:
+            ValueError: When the global batch does not fit.
+        """
+        total = self.config.get('train_batch_size')
+        if total is None:
+            return
+        steps, remainder = divmod(total, micro_batch_size * world_size)
+        configured = self.config.get('gradient_accumulation_steps', 1)
+        if remainder or steps == 0 or configured not in (1, steps):
+            raise ValueError(
+                f'strategy.train_batch_size={total} cannot be split over '
+                f'{world_size} processes of {micro_batch_size} per process '
+                f'with gradient_accumulation_steps={configured}: it must be '
+                'a multiple of the per-process batch times the world size '
+                f'({micro_batch_size * world_size}).')
+        self.config['gradient_accumulation_steps'] = steps
+
+    def _wrap_model(self, model: torch.nn.Module) -> torch.nn.Module:
+        self.check_batch_size(
+            self.config.get('train_micro_batch_size_per_gpu', 1),
+            get_world_size())
+        return super()._wrap_model(model)
 
     def build_optim_wrapper(self, optim_wrapper, model=None):
         """Build the optimizer wrapper, turning an ``OptimWrapper`` config

@@ -1,0 +1,3 @@
+_base_ = [
+    'lavt_swin-b_40e_refcoco.py', '../_base_/strategies/deepspeed_zero3.py'
+]
