@@ -122,3 +122,14 @@ def test_bad_records_name_the_sample():
 def test_empty_split_is_an_error():
     with pytest.raises(ValueError, match='no sample'):
         RECMetric().compute_metrics([])
+
+
+def test_half_precision_predictions():
+    # fp16/bf16 runs (DeepSpeed) predict in half precision; numpy has no
+    # bfloat16
+    sample = rec_sample([0, 0, 10, 10], [0, 0, 10, 10])
+    sample['pred_instances'] = dict(
+        bboxes=sample['pred_instances']['bboxes'].bfloat16(),
+        scores=sample['pred_instances']['scores'].half())
+    result = evaluate(RECMetric(), [sample])
+    assert result['rec/Acc@0.5'] == 100.0

@@ -41,6 +41,18 @@ def test_loss_on_every_stage_and_backward():
                    for name, _ in model.backbone.named_parameters())
 
 
+def test_loss_in_bfloat16():
+    # DeepSpeed's bf16/fp16 modes cast the weights (not the buffers) and
+    # the image; float32 position encodings and tables must follow them
+    model = _model().train()
+    for param in model.parameters():
+        param.data = param.data.to(torch.bfloat16)
+    data = model.data_preprocessor(tiny_batch(), True)
+    data['inputs'] = data['inputs'].to(torch.bfloat16)
+    losses = model(**data, mode='loss')
+    assert all(torch.isfinite(loss.float()) for loss in losses.values())
+
+
 def test_predict_maps_boxes_to_original_image():
     model = _model().eval()
     data = model.data_preprocessor(tiny_batch(), False)

@@ -16,7 +16,11 @@ import torch
 def to_numpy(value) -> np.ndarray:
     """Turn a tensor, a mmdet ``BitmapMasks`` or a sequence into numpy."""
     if isinstance(value, torch.Tensor):
-        return value.detach().cpu().numpy()
+        value = value.detach().cpu()
+        # numpy has no bfloat16; predictions of fp16/bf16 runs are widened
+        if value.dtype in (torch.float16, torch.bfloat16):
+            value = value.float()
+        return value.numpy()
     if hasattr(value, 'to_ndarray'):
         return value.to_ndarray()
     return np.asarray(value)

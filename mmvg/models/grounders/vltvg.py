@@ -111,7 +111,9 @@ class VLTVG(BaseGrounder):
                                           dtype=bool)
         mask = F.interpolate(
             pixel_mask[:, None].float(), size=feat.shape[-2:])[:, 0].bool()
-        pos = self.positional_encoding(mask)
+        # The sine encoding is computed in float32; under fp16/bf16 training
+        # (DeepSpeed casts the weights) it must follow the features.
+        pos = self.positional_encoding(mask).to(feat.dtype)
         hw_shape = tuple(feat.shape[-2:])
         feat = self.input_proj(feat).flatten(2).transpose(1, 2)
         pos = pos.flatten(2).transpose(1, 2)

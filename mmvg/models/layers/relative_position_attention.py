@@ -86,8 +86,10 @@ class RelativePositionAttention(nn.Module):
 
     def _offset_logits(self, q: Tensor, table: Tensor, key_weight: Tensor,
                        offsets: Tensor) -> Tensor:
-        # (R, C): every offset embedding seen through the key projection
-        rel_keys = table @ key_weight.t()
+        # (R, C): every offset embedding seen through the key projection.
+        # The table is a buffer, which DeepSpeed leaves in float32 when it
+        # casts the weights to fp16/bf16.
+        rel_keys = table.to(key_weight.dtype) @ key_weight.t()
         rel_keys = rel_keys.view(-1, self.num_heads,
                                  self.embed_dims // self.num_heads)
         logits = torch.einsum('nhld,rhd->nhlr', q, rel_keys)
