@@ -1,7 +1,7 @@
 # LAVT (official `lavt`): Swin-B window 12 + BERT-base, 480x480, 40 epochs,
 # AdamW lr 5e-5, weight decay 0.01, poly decay, total batch 32 (8 x 4).
 _base_ = [
-    '../_base_/datasets/refcoco_res.py',
+    '../_base_/datasets/refcoco_res.py', '../_base_/models/bert_base.py',
     '../_base_/schedules/schedule_40e_poly.py', '../_base_/default_runtime.py'
 ]
 
@@ -21,6 +21,7 @@ model = dict(
     text_encoder=dict(
         type='BertTextEncoder',
         pretrained=bert_dir,
+        config={{_base_.bert_base}},
         add_pooling_layer=False,
         max_length=max_tokens),
     backbone=dict(

@@ -4,8 +4,8 @@
 # 1e-4, lr x0.1 at epoch 60, grad-norm clip 0.1, 4 GPUs x 16 = batch 64,
 # the pretrained visual and text encoders frozen for the first 10 epochs.
 _base_ = [
-    '../_base_/datasets/refcoco.py', '../_base_/schedules/schedule_90e.py',
-    '../_base_/default_runtime.py'
+    '../_base_/datasets/refcoco.py', '../_base_/models/bert_base.py',
+    '../_base_/schedules/schedule_90e.py', '../_base_/default_runtime.py'
 ]
 
 # Local copies of the pretrained weights (no hub access at run time):
@@ -15,14 +15,6 @@ _base_ = [
 #       detr-r50-unc.pth pretrained/detr-r50-unc_mmvg.pth
 bert_dir = 'data/bert-base-uncased'
 detr_checkpoint = 'pretrained/detr-r50-unc_mmvg.pth'
-bert_base = dict(
-    vocab_size=30522,
-    hidden_size=768,
-    num_hidden_layers=12,
-    num_attention_heads=12,
-    intermediate_size=3072,
-    max_position_embeddings=512,
-    type_vocab_size=2)
 
 model = dict(
     type='VLTVG',
@@ -59,7 +51,7 @@ model = dict(
     text_encoder=dict(
         type='BertTextEncoder',
         pretrained=bert_dir,
-        config=bert_base,
+        config={{_base_.bert_base}},
         num_output_layers=4),
     verification=dict(
         embed_dims=256,
