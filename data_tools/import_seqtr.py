@@ -14,7 +14,8 @@ Example::
 """
 import argparse
 
-from mmvg.datasets.importers.common import add_common_args, finish_import
+from mmvg.datasets.importers.common import (add_common_args, add_split_by_arg,
+                                            finish_import)
 from mmvg.datasets.importers.derived import import_seqtr
 from mmvg.datasets.importers.refer import load_json
 
@@ -29,11 +30,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         required=True,
         help='refcoco, refcoco+, refcocog, grefcoco, referit or flickr '
         '(names the image files)')
-    parser.add_argument(
-        '--split-by',
-        help='split scheme, for the published-count check and file names '
-        '(default: unc for RefCOCO/+, umd for RefCOCOg, berkeley for '
-        'ReferIt)')
+    add_split_by_arg(parser)
     add_common_args(parser, image_dir='coco/train2014')
     return parser.parse_args(argv)
 

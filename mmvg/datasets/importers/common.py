@@ -368,6 +368,19 @@ def image_size(path: str) -> tuple:
     return height, width
 
 
+def add_split_by_arg(parser) -> None:
+    """Add ``--split-by`` for the derived formats, which do not record it.
+
+    Args:
+        parser (argparse.ArgumentParser): The parser.
+    """
+    parser.add_argument(
+        '--split-by',
+        help='split scheme, for the published-count check and file names '
+        '(default: unc for RefCOCO/+, umd for RefCOCOg, berkeley for '
+        'ReferIt)')
+
+
 def add_common_args(parser, image_dir: str) -> None:
     """Add the options every importer CLI shares.
 
