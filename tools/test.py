@@ -7,6 +7,7 @@ import os.path as osp
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS, init_default_scope
 
+from mmvg.engine.distributed import finish_distributed_run
 from mmvg.utils import register_all_modules
 
 
@@ -97,6 +98,7 @@ def main() -> None:
     cfg.setdefault('runner_type', 'Runner')
     runner = RUNNERS.build(cfg)
     runner.test()
+    finish_distributed_run()
 
 
 if __name__ == '__main__':

@@ -8,6 +8,7 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS, init_default_scope
 
 from mmvg.engine.crash_safety import find_latest_complete_checkpoint
+from mmvg.engine.distributed import finish_distributed_run
 from mmvg.utils import register_all_modules, setup_amp
 
 
@@ -91,6 +92,7 @@ def main() -> None:
     cfg.setdefault('runner_type', 'Runner')
     runner = RUNNERS.build(cfg)
     runner.train()
+    finish_distributed_run()
 
 
 if __name__ == '__main__':

@@ -8,8 +8,10 @@ it starts a gloo process group with no device call, so that ``torchrun``,
 Slurm and ``mpiexec`` launches run on CPU (CI, debugging).
 """
 import datetime
+import logging
 import os
 import subprocess
+import sys
 import warnings
 
 import torch
@@ -97,3 +99,24 @@ def init_dist(launcher: str,
     else:
         raise ValueError(f'Unsupported init_backend "{init_backend}"; '
                          'expected "torch" or "deepspeed".')
+
+
+def finish_distributed_run() -> None:
+    """End a finished distributed run: destroy the process group, exit.
+
+    mmengine never destroys the group. With gloo, a finished torchrun job
+    of mmengine's runner now and then aborts at interpreter shutdown
+    ("terminate called without an active exception", SIGABRT, seen in
+    about one of five 2-process CPU runs) although every rank completed,
+    which makes torchrun report the job as failed. The group is destroyed
+    and the process leaves with ``os._exit(0)`` once logs are flushed, so
+    the C++ static destructors that race never run. Call it only after a
+    successful run; without a process group it does nothing.
+    """
+    if not (torch_dist.is_available() and torch_dist.is_initialized()):
+        return
+    torch_dist.destroy_process_group()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

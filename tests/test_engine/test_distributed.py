@@ -79,3 +79,8 @@ def test_unknown_launcher_is_refused():
     from mmvg.engine import init_dist
     with pytest.raises(ValueError, match='launcher'):
         init_dist('horovod')
+
+
+def test_finish_distributed_run_without_group_does_nothing():
+    from mmvg.engine.distributed import finish_distributed_run
+    finish_distributed_run()  # returns: no process group to end
