@@ -1,18 +1,7 @@
 # VLTVG, ResNet-101, 90 epochs, Flickr30k Entities (REC protocol); the official
-# settings as in vltvg_r50_90e_refcoco.py.
-_base_ = './vltvg_r50_90e_refcoco.py'
+# settings as in vltvg_r50_90e_flickr30k.py.
+_base_ = './vltvg_r50_90e_flickr30k.py'
 
 model = dict(
     backbone=dict(depth=101),
-    init_cfg=dict(
-        type='Pretrained', checkpoint='pretrained/detr-r101-referit_mmvg.pth'))
-
-train_dataloader = dict(
-    dataset=dict(
-        type='Flickr30kDataset', ann_file='annotations/flickr30k_train.json'))
-val_dataloader = dict(
-    dataset=dict(
-        type='Flickr30kDataset', ann_file='annotations/flickr30k_val.json'))
-test_dataloader = dict(
-    dataset=dict(
-        type='Flickr30kDataset', ann_file='annotations/flickr30k_test.json'))
+    init_cfg=dict(checkpoint='pretrained/detr-r101-referit_mmvg.pth'))

@@ -1,18 +1,7 @@
 # VLTVG, ResNet-101, 90 epochs, RefCOCO+ (unc); the official
-# settings as in vltvg_r50_90e_refcoco.py.
-_base_ = './vltvg_r50_90e_refcoco.py'
+# settings as in vltvg_r50_90e_refcoco_plus.py.
+_base_ = './vltvg_r50_90e_refcoco_plus.py'
 
 model = dict(
     backbone=dict(depth=101),
-    init_cfg=dict(
-        type='Pretrained', checkpoint='pretrained/detr-r101-unc_mmvg.pth'))
-
-train_dataloader = dict(
-    dataset=dict(
-        type='RefCOCOPlusDataset',
-        ann_file='annotations/refcoco+_unc_train.json'))
-val_dataloader = dict(
-    dataset=dict(
-        type='RefCOCOPlusDataset',
-        ann_file='annotations/refcoco+_unc_val.json'))
-test_dataloader = val_dataloader
+    init_cfg=dict(checkpoint='pretrained/detr-r101-unc_mmvg.pth'))

@@ -1,19 +1,7 @@
 # VLTVG, ResNet-101, 90 epochs, RefCOCOg (umd); the official
-# settings as in vltvg_r50_90e_refcoco.py.
-_base_ = './vltvg_r50_90e_refcoco.py'
+# settings as in vltvg_r50_90e_refcocog_umd.py.
+_base_ = './vltvg_r50_90e_refcocog_umd.py'
 
 model = dict(
     backbone=dict(depth=101),
-    init_cfg=dict(
-        type='Pretrained', checkpoint='pretrained/detr-r101-gref_mmvg.pth'))
-
-train_dataloader = dict(
-    dataset=dict(
-        type='RefCOCOgDataset',
-        ann_file='annotations/refcocog_umd_train.json'))
-val_dataloader = dict(
-    dataset=dict(
-        type='RefCOCOgDataset', ann_file='annotations/refcocog_umd_val.json'))
-test_dataloader = dict(
-    dataset=dict(
-        type='RefCOCOgDataset', ann_file='annotations/refcocog_umd_test.json'))
+    init_cfg=dict(checkpoint='pretrained/detr-r101-gref_mmvg.pth'))
