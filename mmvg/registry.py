@@ -54,12 +54,10 @@ MODEL_WRAPPERS = _child('model wrapper', MMDET_MODEL_WRAPPERS, 'engine')
 WEIGHT_INITIALIZERS = _child('weight initializer', MMDET_WEIGHT_INITIALIZERS,
                              'models')
 
-OPTIMIZERS = _child('optimizer', MMDET_OPTIMIZERS, 'engine.optimizers')
-OPTIM_WRAPPERS = _child('optim wrapper', MMDET_OPTIM_WRAPPERS,
-                        'engine.optimizers')
+OPTIMIZERS = _child('optimizer', MMDET_OPTIMIZERS, 'engine')
+OPTIM_WRAPPERS = _child('optim wrapper', MMDET_OPTIM_WRAPPERS, 'engine')
 OPTIM_WRAPPER_CONSTRUCTORS = _child('optimizer wrapper constructor',
-                                    MMDET_OPTIM_WRAPPER_CONSTRUCTORS,
-                                    'engine.optimizers')
+                                    MMDET_OPTIM_WRAPPER_CONSTRUCTORS, 'engine')
 PARAM_SCHEDULERS = _child('parameter scheduler', MMDET_PARAM_SCHEDULERS,
                           'engine')
 

@@ -7,7 +7,6 @@ from .hooks import *  # noqa: F401,F403
 from .loops import MultiSplitTestLoop
 from .model_wrappers import (MMDistributedDataParallel,
                              MMFullyShardedDataParallel)
-from .optimizers import *  # noqa: F401,F403
 from .runner import Runner
 from .strategies import DDPStrategy, DeepSpeedStrategy, FSDPStrategy
 

@@ -1,1 +1,0 @@
-# Copyright (c) mmvg contributors. All rights reserved.
