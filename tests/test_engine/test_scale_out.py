@@ -132,41 +132,88 @@ def _test_metric(config, checkpoint, work_dir, key, nproc=1):
     return float(match.group(1))
 
 
-def test_ddp_vltvg_train_resume_test(tmp_path, scale_out_path):
-    _train_and_resume(tmp_path, 'vltvg_tiny.py')
-    _test_metric('vltvg_tiny.py', str(tmp_path / 'iter_3.pth'), tmp_path,
-                 'rec/mIoU')
+# the config of each strategy, by model
+_CONFIGS = dict(
+    ddp='{}_tiny.py',
+    zero2='{}_tiny_deepspeed_zero2.py',
+    zero3='{}_tiny_deepspeed_zero3.py',
+    fsdp='{}_tiny_fsdp_blocks.py')
+_METRICS = dict(vltvg='rec/mIoU', lavt='res/oIoU')
 
 
-def test_zero2_lavt_train_resume_convert_test(tmp_path, scale_out_path):
-    _train_and_resume(tmp_path, 'lavt_tiny_deepspeed_zero2.py')
-    plain = _consolidate(str(tmp_path / 'iter_3.pth'))
-    # ZeRO-2 keeps whole (here fp32) weights beside the sharded optimizer
-    module = torch.load(
-        tmp_path / 'iter_3.pth' / 'mp_rank_00_model_states.pt',
-        weights_only=False)['module']
-    for key, value in module.items():
-        torch.testing.assert_close(plain['state_dict'][key], value)
-    assert plain['meta']['iter'] == 3
-    torch.save(plain, tmp_path / 'plain.pth')
-    _test_metric('lavt_tiny.py', str(tmp_path / 'plain.pth'), tmp_path,
-                 'res/oIoU')
+# DDP, ZeRO-2 and ZeRO-3 on both models; FSDP (BERT layers and Swin blocks
+# as wrap units) on LAVT, and on VLTVG in test_init_cfg_pretrained_...
+@pytest.mark.parametrize('strategy,model', [('ddp', 'vltvg'), ('ddp', 'lavt'),
+                                            ('zero2', 'vltvg'),
+                                            ('zero2', 'lavt'),
+                                            ('zero3', 'vltvg'),
+                                            ('zero3', 'lavt'),
+                                            ('fsdp', 'lavt')])
+def test_train_resume_convert_test(strategy, model, tmp_path, scale_out_path):
+    """Train, save, resume, consolidate, and evaluate with tools/test.py."""
+    config = _CONFIGS[strategy].format(model)
+    _train_and_resume(tmp_path, config)
+    last = str(tmp_path / 'iter_3.pth')
+    plain = str(tmp_path / 'plain.pth')
+    if strategy == 'zero3':
+        run_tool(['tools/model_converters/sharded_to_pth.py', last, plain])
+        consolidated = torch.load(plain, weights_only=False)
+    else:
+        consolidated = _consolidate(last)
+        torch.save(consolidated, plain)
+    assert consolidated['meta']['iter'] == 3
+    if strategy == 'zero2':
+        # ZeRO-2 keeps whole (here fp32) weights beside the sharded
+        # optimizer
+        saved = torch.load(
+            osp.join(last, 'mp_rank_00_model_states.pt'),
+            weights_only=False)['module']
+    elif strategy in ('ddp', 'fsdp'):
+        # a file with whole weights (FSDP: gathered, names unchanged)
+        saved = torch.load(last, weights_only=False)['state_dict']
+        assert not any('_fsdp' in key for key in saved)
+    if strategy != 'zero3':
+        assert saved.keys() == consolidated['state_dict'].keys()
+        for key, value in saved.items():
+            torch.testing.assert_close(consolidated['state_dict'][key], value)
+    metric = _test_metric(f'{model}_tiny.py', plain, tmp_path, _METRICS[model])
+    if (strategy, model) == ('zero3', 'vltvg'):
+        # load_from of a plain file under ZeRO-3 (mmengine issue 1499)
+        assert _test_metric(
+            config, plain, tmp_path, _METRICS[model],
+            nproc=2) == pytest.approx(
+                metric, abs=1e-3)
 
 
-def test_zero3_vltvg_train_resume_convert_test(tmp_path, scale_out_path):
-    _train_and_resume(tmp_path, 'vltvg_tiny_deepspeed_zero3.py')
-    plain = tmp_path / 'plain.pth'
+@pytest.mark.parametrize(
+    'config', ['vltvg_tiny_deepspeed_zero3.py', 'vltvg_tiny_fsdp_blocks.py'])
+def test_init_cfg_pretrained_loads_under_strategy(config, tmp_path,
+                                                  scale_out_path):
+    """A model's ``init_cfg`` checkpoint is what the prepared model holds
+    (ZeRO-3 partitions the parameters, FSDP flattens and shards them)."""
+    from mmengine.config import Config
+
+    from mmvg.registry import MODELS
+    from mmvg.utils import register_all_modules
+    register_all_modules()
+    cfg = Config.fromfile(
+        _config('vltvg_tiny.py'), import_custom_modules=False)
+    model = MODELS.build(cfg.model)
+    generator = torch.Generator().manual_seed(1)
+    pretrained = {
+        name: torch.randn(param.shape, generator=generator) * 0.05
+        for name, param in model.named_parameters()
+    }
+    torch.save(dict(state_dict=pretrained), tmp_path / 'pretrained.pth')
+    # one iteration with lr=0 keeps the weights the strategy prepared
     run_tool([
-        'tools/model_converters/sharded_to_pth.py',
-        str(tmp_path / 'iter_3.pth'),
-        str(plain)
-    ])
-    metric = _test_metric('vltvg_tiny.py', str(plain), tmp_path, 'rec/mIoU')
-    # load_from of a plain file under ZeRO-3 (mmengine issue 1499)
-    assert _test_metric(
-        'vltvg_tiny_deepspeed_zero3.py',
-        str(plain),
-        tmp_path,
-        'rec/mIoU',
-        nproc=2) == pytest.approx(
-            metric, abs=1e-3)
+        'tools/train.py',
+        _config(config), '--work-dir',
+        str(tmp_path), '--cfg-options', 'model.init_cfg.type=Pretrained',
+        f'model.init_cfg.checkpoint={tmp_path / "pretrained.pth"}',
+        'optim_wrapper.optimizer.lr=0', 'train_cfg.max_iters=1'
+    ],
+             nproc=2)
+    saved = _consolidate(str(tmp_path / 'iter_1.pth'))['state_dict']
+    for name, value in pretrained.items():
+        torch.testing.assert_close(saved[name], value, msg=name)

@@ -7,7 +7,9 @@ builds these. Each one starts the process group through
 :func:`mmvg.engine.distributed.init_dist`, which works without CUDA.
 """
 import contextlib
+import copy
 import os.path as osp
+import re
 from typing import Callable, Iterator, List, Optional, Union
 
 import torch
@@ -17,7 +19,10 @@ from mmengine._strategy import FSDPStrategy as _FSDPStrategy
 from mmengine._strategy import deepspeed as mmengine_deepspeed
 from mmengine.dist import (barrier, get_world_size, is_distributed,
                            is_main_process)
+from mmengine.optim import (AmpOptimWrapper, BaseOptimWrapper, OptimWrapper,
+                            build_optim_wrapper)
 from mmengine.runner.checkpoint import _load_checkpoint
+from torch.optim import Optimizer
 
 from mmvg.registry import OPTIMIZERS, STRATEGIES
 from ..crash_safety import mark_complete
@@ -97,13 +102,115 @@ class DDPStrategy(_InitDistMixin, _DDPStrategy):
     """mmengine's ``DDPStrategy`` that also starts on CPU (gloo)."""
 
 
+# Segments that FSDP and activation checkpointing insert in parameter names
+_WRAPPER_SEGMENTS = re.compile(
+    r'(_fsdp_wrapped_module|_checkpoint_wrapped_module)\.')
+
+
 @STRATEGIES.register_module()
 class FSDPStrategy(_InitDistMixin, _FSDPStrategy):
-    """mmengine's ``FSDPStrategy`` that also starts, wraps and saves on CPU.
+    """mmengine's ``FSDPStrategy`` that also starts, wraps and saves on CPU,
+    and builds the optimizer with the model config's param-wise options.
 
     The CPU wrapping itself is done by mmvg's ``MMFullyShardedDataParallel``
     (see :mod:`mmvg.engine.model_wrappers`).
+
+    mmengine builds the optimizer from the FSDP-wrapped model (mmengine
+    issue 1032). Its parameters are then flattened (or, with
+    ``use_orig_params=True``, 1-D shard views whose names carry
+    ``_fsdp_wrapped_module``), so ``paramwise_cfg`` (``custom_keys`` such as
+    a smaller backbone lr, ``norm_decay_mult``, ``flat_decay_mult``) is
+    silently lost or misapplied. Here the optimizer wrapper is built from
+    the model before wrapping, by the config's own constructor, and its
+    parameter groups are then moved onto the wrapped model's parameters of
+    the same names.
     """
+
+    def prepare(self,
+                model: Union[torch.nn.Module, dict],
+                *,
+                optim_wrapper: Union[BaseOptimWrapper, dict, None] = None,
+                **kwargs):
+        """Build the model, the optimizer wrapper on the unwrapped model,
+        then wrap and shard as mmengine does.
+
+        Args:
+            model (nn.Module | dict): The model or its config.
+            optim_wrapper (BaseOptimWrapper | dict, optional): The optimizer
+                wrapper or its config.
+            **kwargs: As in :meth:`mmengine._strategy.FSDPStrategy.prepare`.
+
+        Returns:
+            As in :meth:`mmengine._strategy.FSDPStrategy.prepare`.
+        """
+        if (not self._prepared and isinstance(optim_wrapper, dict) and
+            ('optimizer' in optim_wrapper or 'constructor' in optim_wrapper)
+                and not isinstance(optim_wrapper.get('optimizer'), Optimizer)):
+            model = self.build_model(model)
+            optim_wrapper = copy.deepcopy(optim_wrapper)
+            optim_wrapper.setdefault('type', 'OptimWrapper')
+            if optim_wrapper['type'] in ('AmpOptimWrapper', AmpOptimWrapper):
+                optim_wrapper.setdefault('use_fsdp', True)
+            optim_wrapper = build_optim_wrapper(model, optim_wrapper)
+        return super().prepare(model, optim_wrapper=optim_wrapper, **kwargs)
+
+    def build_optim_wrapper(
+            self,
+            optim_wrapper: Union[Optimizer, BaseOptimWrapper, dict],
+            model: Optional[torch.nn.Module] = None) -> BaseOptimWrapper:
+        """Move a built optimizer onto the wrapped model's parameters.
+
+        mmengine's own conversion passes ``FSDP.optim_state_dict_to_load``
+        its arguments in torch 1.x's order and fails on torch 2.
+
+        Args:
+            optim_wrapper (Optimizer | BaseOptimWrapper | dict): A built
+                optimizer (wrapper) whose parameters are those of the
+                unwrapped model, or a config (built by mmengine).
+            model (nn.Module, optional): The wrapped model.
+
+        Returns:
+            BaseOptimWrapper: The optimizer wrapper.
+        """
+        if isinstance(optim_wrapper, Optimizer):
+            optim_wrapper = OptimWrapper(optimizer=optim_wrapper)
+        if isinstance(optim_wrapper, BaseOptimWrapper):
+            self._move_param_groups(optim_wrapper.optimizer, model)
+            return optim_wrapper
+        return super().build_optim_wrapper(optim_wrapper, model)
+
+    def _move_param_groups(self, optimizer: Optimizer,
+                           model: torch.nn.Module) -> None:
+        """Replace the parameters of each group by the wrapped ones.
+
+        The optimizer has no state yet, so its groups (and their lr,
+        weight decay, ...) are kept and only their parameters replaced.
+        """
+        if optimizer.state:
+            raise ValueError('An optimizer given to FSDPStrategy must not '
+                             'have a state yet: it is rebuilt on the '
+                             'sharded parameters.')
+        wrapped = {
+            _WRAPPER_SEGMENTS.sub('', name): param
+            for name, param in model.named_parameters()
+        }
+        groups = optimizer.param_groups
+        names = [[self.id_to_name.get(id(p)) for p in group['params']]
+                 for group in groups]
+        if all(name in wrapped for group in names for name in group):
+            for group, group_names in zip(groups, names):
+                group['params'] = [wrapped[name] for name in group_names]
+            return
+        num_params = sum(1 for _ in self.id_to_name)
+        if len(groups) == 1 and len(names[0]) == num_params:
+            # One group over the whole model: its flat parameters do.
+            groups[0]['params'] = list(model.parameters())
+            return
+        raise ValueError(
+            'The optimizer has parameter groups (paramwise_cfg) or leaves '
+            'parameters out, but FSDP flattened the parameters: set '
+            'use_orig_params=True in strategy.model_wrapper (as '
+            'configs/_base_/strategies/fsdp_blocks.py does).')
 
     def _init_state_dict_cfg(self, state_dict_cfg: Union[str, dict]) -> None:
         super()._init_state_dict_cfg(state_dict_cfg)

@@ -30,3 +30,6 @@ model = dict(
     decode_head=dict(type='LAVTMaskHead', in_channels=(16, 32, 64, 128)))
 val_evaluator = dict(type='RESMetric')
 test_evaluator = val_evaluator
+# The last stage's language gate feeds nothing (as in LAVT): DDP must look
+# for unused parameters, as in the full-size LAVT configs.
+find_unused_parameters = True

@@ -1,0 +1,1 @@
+_base_ = ['vltvg_tiny.py', '../../../configs/_base_/strategies/fsdp_blocks.py']

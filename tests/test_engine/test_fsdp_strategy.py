@@ -1,0 +1,143 @@
+# Copyright (c) mmvg contributors. All rights reserved.
+"""FSDPStrategy's optimizer building on the real tiny models, in one
+process (a gloo group of one rank)."""
+import copy
+import os.path as osp
+import re
+import sys
+
+import pytest
+import torch
+import torch.distributed as dist
+from mmengine.config import Config
+from mmengine.optim import build_optim_wrapper
+from torch import nn
+from vg_test_utils import REPO_ROOT, free_port
+
+from mmvg.registry import MODELS, STRATEGIES
+from mmvg.utils import register_all_modules
+
+SCALE_OUT_DIR = osp.join(REPO_ROOT, 'tests', 'data', 'scale_out')
+sys.path.insert(0, SCALE_OUT_DIR)
+import scale_out_modules  # noqa: E402,F401
+
+register_all_modules()
+
+# A custom key across a wrap unit's boundary (FSDP inserts
+# ``_fsdp_wrapped_module`` after ``layer.1.``), plus module- and name-based
+# rules.
+PARAMWISE_CFG = dict(
+    custom_keys={
+        'backbone': dict(lr_mult=0.1),
+        'text_encoder.bert.encoder.layer.1.attention': dict(lr_mult=0.),
+    },
+    norm_decay_mult=0.,
+    bias_decay_mult=0.)
+OPTIM_WRAPPER = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.1),
+    paramwise_cfg=PARAMWISE_CFG)
+BLOCKS = dict(
+    auto_wrap_policy=dict(
+        type='wrap_by_class',
+        module_classes=('BertLayer', 'DetrTransformerEncoderLayer')),
+    use_orig_params=True)
+
+
+@pytest.fixture
+def one_rank_group(monkeypatch):
+    monkeypatch.setenv('LOCAL_RANK', '0')
+    dist.init_process_group(
+        'gloo',
+        init_method=f'tcp://127.0.0.1:{free_port()}',
+        rank=0,
+        world_size=1)
+    yield
+    dist.destroy_process_group()
+
+
+def _model_cfg(name):
+    return Config.fromfile(osp.join(SCALE_OUT_DIR, name)).model
+
+
+def _options(optimizer, named_parameters):
+    """(lr, weight decay) of every parameter, by name without wrappers."""
+    names = {
+        id(param): re.sub(r'_fsdp_wrapped_module\.', '', name)
+        for name, param in named_parameters
+    }
+    return {
+        names[id(param)]: (group['lr'], group['weight_decay'])
+        for group in optimizer.param_groups
+        for param in group['params']
+    }
+
+
+def _prepare(strategy_type, model_wrapper, optim_wrapper, model_cfg):
+    strategy = STRATEGIES.build(
+        dict(
+            type=strategy_type,
+            model_wrapper=model_wrapper,
+            state_dict_cfg='full'))
+    model, optim_wrapper = strategy.prepare(
+        copy.deepcopy(model_cfg),
+        optim_wrapper=copy.deepcopy(optim_wrapper),
+        dispatch_kwargs=dict(max_iters=1, max_epochs=1))
+    assert type(model).__name__ == 'MMFullyShardedDataParallel'
+    return model, optim_wrapper
+
+
+def test_fsdp_optimizer_keeps_paramwise_options(one_rank_group):
+    """mmengine issue 1032: the optimizer is built from the wrapped model."""
+    model_cfg = _model_cfg('vltvg_tiny.py')
+    reference = MODELS.build(model_cfg)
+    expected = _options(
+        build_optim_wrapper(reference, copy.deepcopy(OPTIM_WRAPPER)).optimizer,
+        reference.named_parameters())
+    # the frozen stem is left out, the cross-boundary key takes effect
+    assert len(expected) == sum(p.requires_grad
+                                for p in reference.parameters())
+    assert expected['text_encoder.bert.encoder.layer.1.attention.self.'
+                    'query.weight'] == (0., 0.1)
+
+    model, optim_wrapper = _prepare('FSDPStrategy', BLOCKS, OPTIM_WRAPPER,
+                                    model_cfg)
+    wrapped = dict(model.named_parameters())
+    assert any('_fsdp_wrapped_module.text_encoder' in k for k in wrapped)
+    # the optimizer holds the wrapped model's parameters, not the originals
+    wrapped_ids = {id(p) for p in wrapped.values()}
+    assert all(
+        id(p) in wrapped_ids for group in optim_wrapper.optimizer.param_groups
+        for p in group['params'])
+    assert _options(optim_wrapper.optimizer,
+                    model.named_parameters()) == expected
+
+
+def test_mmengine_fsdp_strategy_loses_paramwise_options(one_rank_group):
+    # the breakage mmvg's strategy fixes (still in mmengine 0.10.7)
+    model_cfg = _model_cfg('vltvg_tiny.py')
+    model, optim_wrapper = _prepare('mmengine.FSDPStrategy', BLOCKS,
+                                    OPTIM_WRAPPER, model_cfg)
+    options = _options(optim_wrapper.optimizer, model.named_parameters())
+    assert options['text_encoder.bert.encoder.layer.1.attention.self.'
+                   'query.weight'] == (1e-3, 0.1)
+
+
+def test_fsdp_flat_parameters():
+    # With use_orig_params=False FSDP (on 2 or more ranks) replaces the
+    # parameters by flat ones whose names match none of the model's.
+    strategy = STRATEGIES.build(dict(type='FSDPStrategy'))
+    model = nn.Sequential(nn.Linear(2, 2))
+    strategy.id_to_name = {id(p): n for n, p in model.named_parameters()}
+    wrapped = nn.Module()
+    wrapped._flat_param = nn.Parameter(torch.zeros(6))
+    # one group over the whole model: the flat parameters are optimized
+    optimizer = torch.optim.AdamW(model.parameters())
+    strategy._move_param_groups(optimizer, wrapped)
+    assert optimizer.param_groups[0]['params'][0] is wrapped._flat_param
+    # param-wise options cannot apply to flat parameters: refused
+    optimizer = torch.optim.AdamW(
+        [dict(params=[model[0].weight]),
+         dict(params=[model[0].bias], lr=0.)])
+    with pytest.raises(ValueError, match='use_orig_params=True'):
+        strategy._move_param_groups(optimizer, wrapped)
