@@ -141,3 +141,56 @@ def test_fsdp_flat_parameters():
          dict(params=[model[0].bias], lr=0.)])
     with pytest.raises(ValueError, match='use_orig_params=True'):
         strategy._move_param_groups(optimizer, wrapped)
+
+
+@pytest.mark.parametrize('leaf, tiny', [
+    ('configs/vltvg/vltvg_r101_90e_refcoco_fsdp.py', 'vltvg_tiny.py'),
+    ('configs/lavt/lavt_swin-b_40e_refcoco_fsdp.py', 'lavt_tiny.py'),
+])
+def test_fsdp_leaf_config_builds_paramwise_optimizer(one_rank_group, leaf,
+                                                     tiny):
+    """The FSDP leaves' own optimizer and size-based wrapping, on the tiny
+    model of the same architecture."""
+    cfg = Config.fromfile(osp.join(REPO_ROOT, leaf))
+    model_wrapper = cfg.strategy.model_wrapper.to_dict()
+    assert model_wrapper['use_orig_params']
+    # the tiny model is far below the leaf's 1e7 threshold: a smaller one
+    # makes nested shard units, whose names FSDP rewrites
+    model_wrapper['auto_wrap_policy']['min_num_params'] = int(1e4)
+    optim_cfg = cfg.optim_wrapper.to_dict()
+    model_cfg = _model_cfg(tiny)
+    reference = MODELS.build(model_cfg)
+    expected = _options(
+        build_optim_wrapper(reference, copy.deepcopy(optim_cfg)).optimizer,
+        reference.named_parameters())
+    frozen = {
+        n
+        for n, p in reference.named_parameters() if not p.requires_grad
+    }
+
+    model, optim_wrapper = _prepare('FSDPStrategy', model_wrapper, optim_cfg,
+                                    model_cfg)
+    assert any('_fsdp_wrapped_module.' in n
+               for n, _ in model.named_parameters())
+    options = _options(optim_wrapper.optimizer, model.named_parameters())
+    assert options == expected
+    assert not frozen & set(options)
+    base_lr = optim_cfg['optimizer']['lr']
+    base_decay = optim_cfg['optimizer']['weight_decay']
+    if 'vltvg' in tiny:
+        # ResNet's stem and first stage are frozen and left out
+        assert 'backbone.conv1.weight' in frozen
+        assert any(n.startswith('backbone.layer1.') for n in frozen)
+        assert options['backbone.layer4.0.conv1.weight'] == pytest.approx(
+            (0.1 * base_lr, base_decay))
+        assert options['text_encoder.bert.encoder.layer.1.attention.self.'
+                       'query.weight'] == pytest.approx(
+                           (0.1 * base_lr, base_decay))
+        assert options['decoder.layers.0.ffn.layers.1.weight'] == (base_lr,
+                                                                   base_decay)
+        # clip_grad=dict(max_norm=0.1): clipped by the global norm
+        assert '_clip_grad' in vars(optim_wrapper)
+    else:
+        assert options['text_encoder.bert.embeddings.word_embeddings.'
+                       'weight'] == (0., base_decay)
+        assert options['backbone.norm0.weight'] == (base_lr, 0.)

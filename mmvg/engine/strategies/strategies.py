@@ -20,7 +20,7 @@ from mmengine._strategy import deepspeed as mmengine_deepspeed
 from mmengine.dist import (barrier, get_world_size, is_distributed,
                            is_main_process)
 from mmengine.optim import (AmpOptimWrapper, BaseOptimWrapper, OptimWrapper,
-                            build_optim_wrapper)
+                            OptimWrapperDict, build_optim_wrapper)
 from mmengine.runner.checkpoint import _load_checkpoint
 from torch.optim import Optimizer
 
@@ -107,6 +107,63 @@ _WRAPPER_SEGMENTS = re.compile(
     r'(_fsdp_wrapped_module|_checkpoint_wrapped_module)\.')
 
 
+def _clip_grad_norm_globally(optim_wrapper: BaseOptimWrapper,
+                             model: torch.nn.Module) -> None:
+    """Make the wrapper's norm clipping use the norm of the whole gradient.
+
+    mmengine clips with ``torch.nn.utils.clip_grad_norm_`` on the gradients
+    that the rank holds, which under FSDP are its shard: each rank would
+    scale by its own norm and log its own ``grad_norm``. The root FSDP
+    module's ``clip_grad_norm_`` reduces the shards' norms over the ranks
+    first. Value clipping (``type='value'``) is left as it is: it clamps
+    element by element the gradients that FSDP already reduced, so the
+    shards clamp exactly as the full gradient would.
+
+    Args:
+        optim_wrapper (BaseOptimWrapper): The built optimizer wrapper.
+        model (nn.Module): The root ``FullyShardedDataParallel`` module.
+
+    Raises:
+        ValueError: For norm clipping with several optimizers, or with
+            arguments other than ``max_norm`` and ``norm_type``.
+    """
+    from torch.distributed.fsdp import FullyShardedDataParallel
+    if not isinstance(model, FullyShardedDataParallel):
+        return
+    if isinstance(optim_wrapper, OptimWrapperDict):
+        wrappers = list(optim_wrapper.values())
+    else:
+        wrappers = [optim_wrapper]
+    clipping = [
+        wrapper for wrapper in wrappers
+        if getattr(wrapper, 'clip_grad_kwargs', None)
+        and wrapper.grad_name == 'grad_norm'
+    ]
+    if not clipping:
+        return
+    if len(wrappers) > 1:
+        raise ValueError(
+            'clip_grad by norm with several optimizers is not supported '
+            "under FSDP: FSDP's clip_grad_norm_ clips the whole model's "
+            "gradient at once. Clip by value (clip_grad=dict(type='value', "
+            'clip_value=...)) or use one optimizer.')
+    wrapper = clipping[0]
+    unsupported = set(wrapper.clip_grad_kwargs) - {'max_norm', 'norm_type'}
+    if unsupported:
+        raise ValueError(
+            f'clip_grad options {sorted(unsupported)} are not supported '
+            "under FSDP, whose clip_grad_norm_ takes only 'max_norm' and "
+            "'norm_type'.")
+
+    def clip_grad() -> None:
+        # A collective: every rank calls it, even one without gradients.
+        norm = model.clip_grad_norm_(**wrapper.clip_grad_kwargs)
+        wrapper.message_hub.update_scalar(f'train/{wrapper.grad_name}',
+                                          float(norm))
+
+    wrapper._clip_grad = clip_grad
+
+
 @STRATEGIES.register_module()
 class FSDPStrategy(_InitDistMixin, _FSDPStrategy):
     """mmengine's ``FSDPStrategy`` that also starts, wraps and saves on CPU,
@@ -124,6 +181,10 @@ class FSDPStrategy(_InitDistMixin, _FSDPStrategy):
     the model before wrapping, by the config's own constructor, and its
     parameter groups are then moved onto the wrapped model's parameters of
     the same names.
+
+    mmengine's ``clip_grad=dict(max_norm=...)`` would clip each rank's
+    shard by the shard's own norm; here it clips by the global norm (FSDP's
+    ``clip_grad_norm_``), which is also the logged ``grad_norm``.
     """
 
     def prepare(self,
@@ -170,14 +231,17 @@ class FSDPStrategy(_InitDistMixin, _FSDPStrategy):
             model (nn.Module, optional): The wrapped model.
 
         Returns:
-            BaseOptimWrapper: The optimizer wrapper.
+            BaseOptimWrapper: The optimizer wrapper, whose norm clipping
+            (``clip_grad=dict(max_norm=...)``) uses the global gradient norm.
         """
         if isinstance(optim_wrapper, Optimizer):
             optim_wrapper = OptimWrapper(optimizer=optim_wrapper)
         if isinstance(optim_wrapper, BaseOptimWrapper):
             self._move_param_groups(optim_wrapper.optimizer, model)
-            return optim_wrapper
-        return super().build_optim_wrapper(optim_wrapper, model)
+        else:
+            optim_wrapper = super().build_optim_wrapper(optim_wrapper, model)
+        _clip_grad_norm_globally(optim_wrapper, model)
+        return optim_wrapper
 
     def _move_param_groups(self, optimizer: Optimizer,
                            model: torch.nn.Module) -> None:
