@@ -94,8 +94,8 @@ def test_synthetic_config_trains_one_step():
     from mmvg.utils import register_all_modules
     register_all_modules()
     cfg = Config.fromfile(
-        osp.join(REPO, 'configs', 'lavt', 'lavt_swin-tiny_2000i_synthetic.py'))
-    assert cfg.train_cfg.max_iters * cfg.train_dataloader.batch_size == 32000
+        osp.join(REPO, 'configs', 'lavt', 'lavt_swin-tiny_3000i_synthetic.py'))
+    assert cfg.train_cfg.max_iters * cfg.train_dataloader.batch_size == 48000
     model = MODELS.build(cfg.model)
     wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     samples = [make_sample(i, size=(96, 96)) for i in range(2)]

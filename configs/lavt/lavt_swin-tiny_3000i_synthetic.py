@@ -1,7 +1,7 @@
 # Quick start: a small LAVT (Swin at width 32, window 4; 2-layer BERT-style
 # text encoder from scratch over the synthetic word vocabulary) trained on
 # the synthetic shapes dataset on CPU.
-#   python tools/train.py configs/lavt/lavt_swin-tiny_2000i_synthetic.py
+#   python tools/train.py configs/lavt/lavt_swin-tiny_3000i_synthetic.py
 _base_ = [
     '../_base_/datasets/synthetic.py',
     '../_base_/schedules/schedule_40e_poly.py', '../_base_/default_runtime.py'
@@ -24,7 +24,12 @@ model = dict(
             num_hidden_layers=2,
             num_attention_heads=4,
             intermediate_size=128,
-            max_position_embeddings=16),
+            max_position_embeddings=16,
+            # No dropout: a text encoder learnt from scratch in a few
+            # thousand steps trains far slower with it (oIoU 55.4 -> 59.9
+            # at 2000 iterations).
+            hidden_dropout_prob=0.0,
+            attention_probs_dropout_prob=0.0),
         add_pooling_layer=False,
         max_length=15),
     backbone=dict(
@@ -55,9 +60,12 @@ pipeline = [
     dict(type='Tokenize', tokenizer={{_base_.tokenizer}}),
     dict(type='PackVGInputs')
 ]
+# Data loading in the training process: a batch takes about 12 ms, and a
+# worker process would compete with the model for the cores.
 train_dataloader = dict(
     batch_size=16,
-    num_workers=1,
+    num_workers=0,
+    persistent_workers=False,
     sampler=dict(type='InfiniteSampler', shuffle=True),
     dataset=dict(pipeline=pipeline))
 val_dataloader = dict(
@@ -66,8 +74,8 @@ test_dataloader = val_dataloader
 val_evaluator = dict(type='RESMetric')
 test_evaluator = val_evaluator
 
-# 2000 iterations of 16 (7 min 48 s on 2 CPU cores), poly decay.
-max_iters = 2000
+# 3000 iterations of 16 on 2 CPU cores, poly decay.
+max_iters = 3000
 train_cfg = dict(
     _delete_=True,
     type='IterBasedTrainLoop',
