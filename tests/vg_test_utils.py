@@ -1,5 +1,6 @@
 # Copyright (c) mmvg contributors. All rights reserved.
 """Helpers shared by the tests (imported as ``vg_test_utils``)."""
+import importlib.util
 import os
 import os.path as osp
 import socket
@@ -9,6 +10,8 @@ import sys
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TOY_DIR = osp.join(REPO_ROOT, 'tests', 'data', 'toy')
 TOY_CONFIG = osp.join(TOY_DIR, 'toy_grounder.py')
+# The tiny VLTVG/LAVT configs and their test modules.
+SCALE_OUT_DIR = osp.join(REPO_ROOT, 'tests', 'data', 'scale_out')
 
 
 def free_port() -> int:
@@ -27,7 +30,8 @@ def run_tool(args: list,
     """
     env = dict(os.environ)
     env['PYTHONPATH'] = os.pathsep.join(
-        [TOY_DIR, REPO_ROOT, env.get('PYTHONPATH', '')])
+        [TOY_DIR, SCALE_OUT_DIR, REPO_ROOT,
+         env.get('PYTHONPATH', '')])
     env.setdefault('OMP_NUM_THREADS', '1')
     if nproc > 1:
         cmd = [
@@ -49,3 +53,14 @@ def run_tool(args: list,
                              f'{result.stdout[-4000:]}\n'
                              f'{result.stderr[-6000:]}')
     return result
+
+
+def consolidate(path: str) -> dict:
+    """A plain checkpoint dict from any saved checkpoint, by
+    ``tools/model_converters/sharded_to_pth.py``."""
+    converter = osp.join(REPO_ROOT, 'tools', 'model_converters',
+                         'sharded_to_pth.py')
+    spec = importlib.util.spec_from_file_location('sharded_to_pth', converter)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.consolidate(path)

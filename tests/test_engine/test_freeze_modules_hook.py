@@ -1,6 +1,4 @@
 # Copyright (c) mmvg contributors. All rights reserved.
-import importlib.util
-import os
 import os.path as osp
 from types import SimpleNamespace
 from unittest.mock import MagicMock
@@ -10,11 +8,9 @@ import torch
 from mmengine._strategy import FSDPStrategy
 from mmengine.optim import OptimWrapper
 from torch import nn
-from vg_test_utils import REPO_ROOT, run_tool
+from vg_test_utils import SCALE_OUT_DIR, consolidate, run_tool
 
 from mmvg.engine.hooks import FreezeModulesHook
-
-SCALE_OUT_DIR = osp.join(REPO_ROOT, 'tests', 'data', 'scale_out')
 
 
 def _runner(model, epoch):
@@ -114,24 +110,6 @@ def test_unknown_strategy_refused():
         hook.before_train(runner)
 
 
-@pytest.fixture
-def scale_out_path(monkeypatch):
-    """Let the launched tools import the test modules of scale_out/."""
-    monkeypatch.setenv(
-        'PYTHONPATH',
-        os.pathsep.join([SCALE_OUT_DIR,
-                         os.environ.get('PYTHONPATH', '')]))
-
-
-def _consolidate(path):
-    converter = osp.join(REPO_ROOT, 'tools', 'model_converters',
-                         'sharded_to_pth.py')
-    spec = importlib.util.spec_from_file_location('sharded_to_pth', converter)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.consolidate(path)['state_dict']
-
-
 # Two epochs of 2 iterations on 2 processes, the encoders frozen for the
 # first; each parameter in its own group (paramwise_cfg), as in the VLTVG
 # configs.
@@ -160,7 +138,7 @@ custom_hooks = [
     'vltvg_tiny_deepspeed_zero2.py', 'vltvg_tiny_deepspeed_zero3.py',
     'vltvg_tiny_fsdp_blocks.py'
 ])
-def test_frozen_under_strategy_then_released(config, tmp_path, scale_out_path):
+def test_frozen_under_strategy_then_released(config, tmp_path):
     """DeepSpeed would decay the frozen weights, FSDP fail to save them."""
     from mmengine.config import Config
 
@@ -186,8 +164,8 @@ def test_frozen_under_strategy_then_released(config, tmp_path, scale_out_path):
         str(tmp_path)
     ],
              nproc=2)
-    first = _consolidate(str(tmp_path / 'epoch_1.pth'))
-    second = _consolidate(str(tmp_path / 'epoch_2.pth'))
+    first = consolidate(str(tmp_path / 'epoch_1.pth'))['state_dict']
+    second = consolidate(str(tmp_path / 'epoch_2.pth'))['state_dict']
     for key, value in pretrained.items():
         frozen = key.startswith(('backbone.', 'text_encoder.'))
         assert torch.equal(first[key].float(), value) == frozen, key

@@ -12,12 +12,11 @@ import torch.distributed as dist
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from torch import nn
-from vg_test_utils import REPO_ROOT, free_port
+from vg_test_utils import REPO_ROOT, SCALE_OUT_DIR, free_port
 
 from mmvg.registry import MODELS, STRATEGIES
 from mmvg.utils import register_all_modules
 
-SCALE_OUT_DIR = osp.join(REPO_ROOT, 'tests', 'data', 'scale_out')
 sys.path.insert(0, SCALE_OUT_DIR)
 import scale_out_modules  # noqa: E402,F401
 

@@ -1,38 +1,17 @@
 # Copyright (c) mmvg contributors. All rights reserved.
 """Scale-out training: crash safety, DDP and DeepSpeed ZeRO-2/3 on the
 real tiny VLTVG and LAVT, consolidation and loading of the result."""
-import importlib.util
 import os
 import os.path as osp
 import re
 
 import pytest
 import torch
-from vg_test_utils import REPO_ROOT, run_tool
+from vg_test_utils import SCALE_OUT_DIR, consolidate, run_tool
 
 from mmvg.engine import (find_latest_complete_checkpoint,
                          is_complete_checkpoint, load_checkpoint_file)
 from mmvg.engine.crash_safety import COMPLETE_MARKER, atomic_write
-
-SCALE_OUT_DIR = osp.join(REPO_ROOT, 'tests', 'data', 'scale_out')
-
-
-@pytest.fixture
-def scale_out_path(monkeypatch):
-    """Let the launched tools import the test modules of scale_out/."""
-    monkeypatch.setenv(
-        'PYTHONPATH',
-        os.pathsep.join([SCALE_OUT_DIR,
-                         os.environ.get('PYTHONPATH', '')]))
-
-
-def _consolidate(src):
-    path = osp.join(REPO_ROOT, 'tools', 'model_converters',
-                    'sharded_to_pth.py')
-    spec = importlib.util.spec_from_file_location('sharded_to_pth', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.consolidate(src)
 
 
 def _config(name):
@@ -85,8 +64,7 @@ def test_sharded_directory_refused_with_converter_named(tmp_path):
         load_checkpoint_file(str(tmp_path))
 
 
-def test_kill_mid_epoch_and_resume_matches_uninterrupted(
-        tmp_path, scale_out_path):
+def test_kill_mid_epoch_and_resume_matches_uninterrupted(tmp_path):
     args = ['tools/train.py', _config('toy_iter.py'), '--work-dir']
     run_tool(args + [str(tmp_path / 'whole')])
     killed = run_tool(
@@ -149,7 +127,7 @@ _METRICS = dict(vltvg='rec/mIoU', lavt='res/oIoU')
                                             ('zero3', 'vltvg'),
                                             ('zero3', 'lavt'),
                                             ('fsdp', 'lavt')])
-def test_train_resume_convert_test(strategy, model, tmp_path, scale_out_path):
+def test_train_resume_convert_test(strategy, model, tmp_path):
     """Train, save, resume, consolidate, and evaluate with tools/test.py."""
     config = _CONFIGS[strategy].format(model)
     _train_and_resume(tmp_path, config)
@@ -159,7 +137,7 @@ def test_train_resume_convert_test(strategy, model, tmp_path, scale_out_path):
         run_tool(['tools/model_converters/sharded_to_pth.py', last, plain])
         consolidated = torch.load(plain, weights_only=False)
     else:
-        consolidated = _consolidate(last)
+        consolidated = consolidate(last)
         torch.save(consolidated, plain)
     assert consolidated['meta']['iter'] == 3
     if strategy == 'zero2':
@@ -187,8 +165,7 @@ def test_train_resume_convert_test(strategy, model, tmp_path, scale_out_path):
 
 @pytest.mark.parametrize(
     'config', ['vltvg_tiny_deepspeed_zero3.py', 'vltvg_tiny_fsdp_blocks.py'])
-def test_init_cfg_pretrained_loads_under_strategy(config, tmp_path,
-                                                  scale_out_path):
+def test_init_cfg_pretrained_loads_under_strategy(config, tmp_path):
     """A model's ``init_cfg`` checkpoint is what the prepared model holds
     (ZeRO-3 partitions the parameters, FSDP flattens and shards them)."""
     from mmengine.config import Config
@@ -214,6 +191,6 @@ def test_init_cfg_pretrained_loads_under_strategy(config, tmp_path,
         'optim_wrapper.optimizer.lr=0', 'train_cfg.max_iters=1'
     ],
              nproc=2)
-    saved = _consolidate(str(tmp_path / 'iter_1.pth'))['state_dict']
+    saved = consolidate(str(tmp_path / 'iter_1.pth'))['state_dict']
     for name, value in pretrained.items():
         torch.testing.assert_close(saved[name], value, msg=name)

@@ -9,13 +9,12 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper
-from vg_test_utils import REPO_ROOT
+from vg_test_utils import REPO_ROOT, SCALE_OUT_DIR
 
 from mmvg.engine.strategies import wrap_by_class
 from mmvg.registry import MODELS, STRATEGIES
 from mmvg.utils import register_all_modules
 
-SCALE_OUT_DIR = osp.join(REPO_ROOT, 'tests', 'data', 'scale_out')
 sys.path.insert(0, SCALE_OUT_DIR)
 from scale_out_modules import InMemoryVGDataset  # noqa: E402
 
