@@ -265,8 +265,7 @@ class FSDPStrategy(_InitDistMixin, _FSDPStrategy):
             for group, group_names in zip(groups, names):
                 group['params'] = [wrapped[name] for name in group_names]
             return
-        num_params = sum(1 for _ in self.id_to_name)
-        if len(groups) == 1 and len(names[0]) == num_params:
+        if len(groups) == 1 and len(names[0]) == len(self.id_to_name):
             # One group over the whole model: its flat parameters do.
             groups[0]['params'] = list(model.parameters())
             return
