@@ -41,6 +41,35 @@ def test_loss_on_every_stage_and_backward():
                    for name, _ in model.backbone.named_parameters())
 
 
+def test_verification_loss_supervises_the_scores():
+    cfg = tiny_vltvg_cfg()
+    cfg['verification_loss'] = dict(type='BoxMapLoss', loss_weight=2.0)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg)
+    model.init_weights()
+    # eval: no dropout, so that the two passes below agree
+    model.eval()
+    data = model.data_preprocessor(tiny_batch(), True)
+    losses = model(**data, mode='loss')
+    assert 'loss_verify' in losses and 'loss_bbox' in losses
+
+    # The same value from the scores themselves and the normalised boxes.
+    _, score, hw_shape = model._forward_with_scores(**data)
+    pad_h, pad_w = data['inputs'].shape[-2:]
+    boxes = torch.stack(
+        [s.gt_instances.bboxes[0] for s in data['data_samples']])
+    boxes = boxes / boxes.new_tensor([pad_w, pad_h, pad_w, pad_h])
+    expected = model.verification_loss(score[..., 0], boxes, hw_shape)
+    assert torch.isclose(losses['loss_verify'], expected, atol=1e-6)
+
+    # Only the verification branch (and what feeds it) gets its gradient.
+    model.zero_grad()
+    losses['loss_verify'].backward()
+    assert model.verification.img_proj.weight.grad.abs().sum() > 0
+    assert model.verification.sigma.grad is not None
+    assert model.decoder.layers[0].img_attn.in_proj_weight.grad is None
+
+
 def test_loss_in_bfloat16():
     # DeepSpeed's bf16/fp16 modes cast the weights (not the buffers) and
     # the image; float32 position encodings and tables must follow them

@@ -3,6 +3,7 @@ from typing import Dict, Optional, Tuple
 
 import torch.nn.functional as F
 from mmdet.models.layers import DetrTransformerEncoder, SinePositionalEncoding
+from mmdet.structures.bbox import bbox_cxcywh_to_xyxy
 from torch import Tensor, nn
 
 from mmvg.models.layers import (LanguageGuidedContextEncoder,
@@ -44,6 +45,12 @@ class VLTVG(BaseGrounder):
         mask_padding (bool): Whether attention ignores padded pixels. The
             official code pads with an all-False mask, i.e. padding is seen
             as image, and its weights were trained so. Defaults to False.
+        verification_loss (dict, optional): A loss that supervises the
+            verification scores directly with the gt box, e.g.
+            :class:`BoxMapLoss`, reported as ``loss_verify``. Not in the
+            paper, whose scores learn from the box loss alone: the paper
+            configs leave it None; the from-scratch quick start sets it.
+            Defaults to None.
         data_preprocessor (dict, optional): The data preprocessor config.
         init_cfg (dict, optional): The initialization config.
     """
@@ -61,6 +68,7 @@ class VLTVG(BaseGrounder):
                  context_encoder: dict = dict(),
                  decoder: dict = dict(),
                  mask_padding: bool = False,
+                 verification_loss: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(
@@ -77,6 +85,8 @@ class VLTVG(BaseGrounder):
         self.decoder = MultiStageDecoder(**decoder)
         self.bbox_head = MODELS.build(bbox_head)
         self.mask_padding = mask_padding
+        self.verification_loss = (
+            MODELS.build(verification_loss) if verification_loss else None)
 
     def init_weights(self) -> None:
         """Xavier-initialise the transformer parts, as DETR and VLTVG do,
@@ -149,20 +159,41 @@ class VLTVG(BaseGrounder):
         Returns:
             Tensor: (num_stages, N, Q, C) the object query of every stage.
         """
+        return self._forward_with_scores(inputs, data_samples)[0]
+
+    def _forward_with_scores(
+        self, inputs: Tensor, data_samples: OptVGSampleList
+    ) -> Tuple[Tensor, Tensor, Tuple[int, int]]:
+        """Run the network up to the decoder, keeping the verification
+        scores.
+
+        Returns:
+            tuple: the object query of every stage (num_stages, N, Q, C),
+            the verification scores (N, HW, 1) and the map's (h, w).
+        """
         img_feat, img_pos, img_mask, hw_shape = self.extract_visual_feat(
             inputs, data_samples)
         word_feat, word_mask = self.extract_text_feat(data_samples)
         score = self.verification(img_feat, img_pos, word_feat, word_mask)
         discriminative = self.context_encoder(img_feat, img_mask, hw_shape,
                                               word_feat, word_mask, score)
-        return self.decoder(discriminative, img_feat, img_pos, img_mask,
-                            word_feat, word_mask)
+        stages = self.decoder(discriminative, img_feat, img_pos, img_mask,
+                              word_feat, word_mask)
+        return stages, score, hw_shape
 
     def loss(self, inputs: Tensor,
              data_samples: VGSampleList) -> Dict[str, Tensor]:
-        """Box losses of every decoder stage."""
-        return self.bbox_head.loss(
-            self._forward(inputs, data_samples), data_samples)
+        """Box losses of every decoder stage, and ``loss_verify`` when a
+        ``verification_loss`` is set."""
+        stages, score, hw_shape = self._forward_with_scores(
+            inputs, data_samples)
+        losses = self.bbox_head.loss(stages, data_samples)
+        if self.verification_loss is not None:
+            boxes = bbox_cxcywh_to_xyxy(
+                self.bbox_head.get_targets(data_samples, score.device))
+            losses['loss_verify'] = self.verification_loss(
+                score[..., 0], boxes, hw_shape)
+        return losses
 
     def predict(self, inputs: Tensor,
                 data_samples: VGSampleList) -> VGSampleList:

@@ -67,8 +67,19 @@ class VLTVGHead(BaseModule):
         return self.loss_by_feat(self(hidden_states), data_samples)
 
     @staticmethod
-    def _normalised_targets(data_samples: VGSampleList,
-                            device: torch.device) -> Tensor:
+    def get_targets(data_samples: VGSampleList,
+                    device: torch.device) -> Tensor:
+        """The first gt box of every sample, as a normalised (cx, cy, w, h)
+        relative to the padded batch input.
+
+        Args:
+            data_samples (list[VGDataSample]): The batch, with
+                ``gt_instances.bboxes`` (xyxy, input pixels).
+            device (torch.device): Where the targets go.
+
+        Returns:
+            Tensor: (N, 4) targets.
+        """
         targets = []
         for sample in data_samples:
             bboxes = sample.gt_instances.bboxes
@@ -97,8 +108,7 @@ class VLTVGHead(BaseModule):
             ``d{i}.loss_bbox``/``d{i}.loss_iou`` of the earlier ones.
         """
         num_stages, batch, num_queries, _ = all_stage_boxes.shape
-        targets = self._normalised_targets(data_samples,
-                                           all_stage_boxes.device)
+        targets = self.get_targets(data_samples, all_stage_boxes.device)
         targets = targets[:, None].expand(-1, num_queries, -1).reshape(-1, 4)
         num_boxes = batch * num_queries
         losses = {}
