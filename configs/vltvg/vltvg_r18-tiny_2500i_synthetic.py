@@ -59,7 +59,11 @@ model = dict(
             num_hidden_layers=2,
             num_attention_heads=4,
             intermediate_size=128,
-            max_position_embeddings=16),
+            max_position_embeddings=16,
+            # No dropout in the small text encoder trained from scratch
+            # (BERT's default is 0.1), as in the LAVT quick start.
+            hidden_dropout_prob=0.0,
+            attention_probs_dropout_prob=0.0),
         num_output_layers=2,
         add_pooling_layer=False,
         max_length=15),

@@ -48,3 +48,16 @@ def test_leaf_config_builds(path, tmp_path):
             assert 'data' in str(error)
         if split != 'train':
             Runner.build_evaluator(None, cfg.get(f'{split}_evaluator'))
+
+
+def test_only_the_from_scratch_vltvg_quick_start_adds_a_verification_loss():
+    """The paper trains the verification scores from the box loss alone;
+    the BoxMapLoss is a from-scratch aid of the synthetic quick start."""
+    vltvg = [c for c in LEAF_CONFIGS if osp.basename(c).startswith('vltvg_')]
+    assert len(vltvg) > 10
+    for path in vltvg:
+        loss = Config.fromfile(path).model.get('verification_loss')
+        if 'synthetic' in path:
+            assert loss['type'] == 'BoxMapLoss', path
+        else:
+            assert loss is None, path
