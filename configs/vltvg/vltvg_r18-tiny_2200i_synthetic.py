@@ -1,14 +1,14 @@
 # Quick start: a small VLTVG trained from scratch on the synthetic shapes
 # dataset, on CPU. The VLTVG grounder as in the paper configs, sized down:
 # ResNet-18 at 1/4 width truncated after its third stage (stride 16),
-# 64-channel transformer parts with 1 encoder layer and 3 decoder stages, a
-# 2-layer BERT-style text encoder from scratch over the synthetic word
-# vocabulary, 128x128 inputs.
+# 64-channel transformer parts with 1 encoder layer and the paper's 6
+# decoder stages, a 2-layer BERT-style text encoder from scratch over the
+# synthetic word vocabulary, 128x128 inputs.
 # One addition to the paper's training: the verification scores are also
 # supervised by the gt box (BoxMapLoss). The paper starts from DETR
 # weights; from scratch, the box loss alone took thousands of iterations
 # to single out the referred object (configs/vltvg/README.md).
-#   python tools/train.py configs/vltvg/vltvg_r18-tiny_2500i_synthetic.py
+#   python tools/train.py configs/vltvg/vltvg_r18-tiny_2200i_synthetic.py
 _base_ = [
     '../_base_/datasets/synthetic.py', '../_base_/schedules/schedule_90e.py',
     '../_base_/default_runtime.py'
@@ -71,7 +71,7 @@ model = dict(
     context_encoder=dict(
         embed_dims=dims, num_heads=4, attn_drop=0.0, max_offset=8),
     decoder=dict(
-        num_layers=3,
+        num_layers=6,
         num_queries=1,
         layer_cfg=dict(
             embed_dims=dims,
@@ -116,7 +116,7 @@ val_dataloader = dict(
     dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
-max_iters = 2500
+max_iters = 2200
 train_cfg = dict(
     _delete_=True,
     type='IterBasedTrainLoop',
