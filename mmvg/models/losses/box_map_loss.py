@@ -25,11 +25,12 @@ def box_cell_targets(boxes: Tensor, hw_shape: Tuple[int, int]) -> Tensor:
     h, w = hw_shape
     ys = (torch.arange(h, device=boxes.device, dtype=boxes.dtype) + 0.5) / h
     xs = (torch.arange(w, device=boxes.device, dtype=boxes.dtype) + 0.5) / w
-    x1, y1, x2, y2 = boxes[:, :, None].unbind(1)
-    inside = (((ys > y1) & (ys < y2))[:, :, None] &
-              ((xs > x1) & (xs < x2))[:, None, :]).flatten(1)
-    centre_row = ((y1 + y2)[:, 0] / 2 * h).long().clamp(0, h - 1)
-    centre_col = ((x1 + x2)[:, 0] / 2 * w).long().clamp(0, w - 1)
+    x1, y1, x2, y2 = boxes.unbind(1)
+    rows = (ys > y1[:, None]) & (ys < y2[:, None])  # (N, H)
+    cols = (xs > x1[:, None]) & (xs < x2[:, None])  # (N, W)
+    inside = (rows[:, :, None] & cols[:, None, :]).flatten(1)
+    centre_row = ((y1 + y2) / 2 * h).long().clamp(0, h - 1)
+    centre_col = ((x1 + x2) / 2 * w).long().clamp(0, w - 1)
     centre = torch.zeros_like(inside)
     centre[torch.arange(len(boxes)), centre_row * w + centre_col] = True
     return torch.where(inside.any(1, keepdim=True), inside, centre)
