@@ -4,8 +4,8 @@
 Example::
 
     python demo/image_demo.py demo/shapes.jpg 'the red circle' \
-        configs/vltvg/vltvg_r18-tiny_2200i_synthetic.py \
-        work_dirs/vltvg_r18-tiny_2200i_synthetic/iter_2200.pth \
+        configs/vltvg/vltvg_r18-tiny_2500i_synthetic.py \
+        work_dirs/vltvg_r18-tiny_2500i_synthetic/iter_2500.pth \
         --out-file out.jpg
 """
 import argparse

@@ -14,7 +14,7 @@ from mmvg.datasets.tokenizers import build_word_vocab
 
 REPO = osp.join(osp.dirname(__file__), '..', '..')
 CONFIG = osp.join(REPO, 'configs', 'vltvg',
-                  'vltvg_r18-tiny_2200i_synthetic.py')
+                  'vltvg_r18-tiny_2500i_synthetic.py')
 
 
 def load_demo():

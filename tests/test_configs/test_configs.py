@@ -50,14 +50,21 @@ def test_leaf_config_builds(path, tmp_path):
             Runner.build_evaluator(None, cfg.get(f'{split}_evaluator'))
 
 
-def test_only_the_from_scratch_vltvg_quick_start_adds_a_verification_loss():
-    """The paper trains the verification scores from the box loss alone;
-    the BoxMapLoss is a from-scratch aid of the synthetic quick start."""
+def test_only_the_from_scratch_vltvg_quick_start_adds_training_aids():
+    """The paper trains the verification scores from the box loss alone,
+    from DETR weights; the BoxMapLoss and the CellCategoryHead are
+    from-scratch aids of the synthetic quick start."""
     vltvg = [c for c in LEAF_CONFIGS if osp.basename(c).startswith('vltvg_')]
     assert len(vltvg) > 10
     for path in vltvg:
-        loss = Config.fromfile(path).model.get('verification_loss')
+        cfg = Config.fromfile(path)
+        loss = cfg.model.get('verification_loss')
+        head = cfg.model.get('category_head')
         if 'synthetic' in path:
             assert loss['type'] == 'BoxMapLoss', path
+            assert head['type'] == 'CellCategoryHead', path
+            # The head needs the category labels in training.
+            load = cfg.train_dataloader.dataset.pipeline[1]
+            assert load == dict(type='LoadVGAnnotations', with_category=True)
         else:
-            assert loss is None, path
+            assert loss is None and head is None, path

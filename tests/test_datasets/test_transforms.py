@@ -85,6 +85,21 @@ def test_load_annotations():
         LoadVGAnnotations(with_mask=True)(dict(_results(), mask=None))
 
 
+def test_load_annotations_with_category():
+    results = LoadVGAnnotations(with_category=True)(
+        dict(_results(boxes=((1, 1, 5, 5), (10, 10, 20, 20))), category_id=3))
+    assert results['gt_bboxes_labels'].tolist() == [3, 3]
+    # Without the flag the targets keep the single "target" class.
+    plain = LoadVGAnnotations()(dict(_results(), category_id=3))
+    assert plain['gt_bboxes_labels'].tolist() == [0]
+    # A no-target record needs no category; a target without one fails
+    # naming the record.
+    empty = LoadVGAnnotations(with_category=True)(_results(boxes=()))
+    assert len(empty['gt_bboxes_labels']) == 0
+    with pytest.raises(ValueError, match=r'sent_id=3 of x\.jpg'):
+        LoadVGAnnotations(with_category=True)(_results())
+
+
 def test_clean_text():
     assert CleanText()(dict(text='  The\tRED  cup\u00a0 '))['text'] == \
         'the red cup'

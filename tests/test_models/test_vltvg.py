@@ -54,7 +54,7 @@ def test_verification_loss_supervises_the_scores():
     assert 'loss_verify' in losses and 'loss_bbox' in losses
 
     # The same value from the scores themselves and the normalised boxes.
-    _, score, hw_shape = model._forward_with_scores(**data)
+    _, _, score, hw_shape = model._forward_with_scores(**data)
     pad_h, pad_w = data['inputs'].shape[-2:]
     boxes = torch.stack(
         [s.gt_instances.bboxes[0] for s in data['data_samples']])
@@ -68,6 +68,46 @@ def test_verification_loss_supervises_the_scores():
     assert model.verification.img_proj.weight.grad.abs().sum() > 0
     assert model.verification.sigma.grad is not None
     assert model.decoder.layers[0].img_attn.in_proj_weight.grad is None
+
+
+def test_category_head_classifies_the_visual_features_under_the_box():
+    cfg = tiny_vltvg_cfg()
+    cfg['category_head'] = dict(
+        type='CellCategoryHead',
+        embed_dims=cfg['embed_dims'],
+        num_classes=4,
+        loss_weight=3.0)
+    torch.manual_seed(0)
+    model = MODELS.build(cfg)
+    model.init_weights()
+    model.eval()
+    batch = tiny_batch()
+    for label, sample in zip((1, 3), batch['data_samples']):
+        sample.gt_instances.labels = torch.tensor([label])
+    data = model.data_preprocessor(batch, True)
+    losses = model(**data, mode='loss')
+    assert 'loss_verify' not in losses
+
+    _, img_feat, _, hw_shape = model._forward_with_scores(**data)
+    pad_h, pad_w = data['inputs'].shape[-2:]
+    boxes = torch.stack(
+        [s.gt_instances.bboxes[0] for s in data['data_samples']])
+    boxes = boxes / boxes.new_tensor([pad_w, pad_h, pad_w, pad_h])
+    expected = model.category_head.loss(img_feat, boxes, torch.tensor([1, 3]),
+                                        hw_shape)
+    assert torch.isclose(losses['loss_category'], expected, atol=1e-6)
+
+    # It trains the classifier and the visual path, not the decoder.
+    model.zero_grad()
+    losses['loss_category'].backward()
+    assert model.category_head.classifier.weight.grad.abs().sum() > 0
+    assert model.backbone.layer4[0].conv1.weight.grad.abs().sum() > 0
+    assert model.decoder.layers[0].img_attn.in_proj_weight.grad is None
+
+    # A category id beyond the head's classes fails naming the fix.
+    batch['data_samples'][0].gt_instances.labels = torch.tensor([4])
+    with pytest.raises(ValueError, match='num_classes'):
+        model(**model.data_preprocessor(batch, True), mode='loss')
 
 
 def test_loss_in_bfloat16():

@@ -28,7 +28,9 @@ class LoadVGAnnotations(BaseTransform):
     Added keys:
 
     - ``gt_bboxes`` (HorizontalBoxes): the N target boxes (N may be 0).
-    - ``gt_bboxes_labels`` (np.int64 (N, )): zeros (one class, "target").
+    - ``gt_bboxes_labels`` (np.int64 (N, )): zeros (one class, "target"),
+      or with ``with_category`` the record's ``category_id`` for every
+      target.
     - ``gt_ignore_flags`` (bool (N, )): all False.
     - ``gt_masks`` (BitmapMasks, with ``with_mask``): N masks, each the
       union of all targets, so that mmdet's geometric transforms, which
@@ -40,16 +42,31 @@ class LoadVGAnnotations(BaseTransform):
     Args:
         with_mask (bool): Decode the mask. A record with a target but no
             mask then raises an error naming the record. Defaults to False.
+        with_category (bool): Label the targets with the record's
+            ``category_id`` (the dataset's own ids, e.g. COCO's 1-90), for
+            a category loss. A record with a target but no category then
+            raises an error naming the record. Defaults to False.
     """
 
-    def __init__(self, with_mask: bool = False) -> None:
+    def __init__(self,
+                 with_mask: bool = False,
+                 with_category: bool = False) -> None:
         self.with_mask = with_mask
+        self.with_category = with_category
 
     def transform(self, results: dict) -> dict:
         boxes = np.asarray(results.get('bboxes', []),
                            np.float32).reshape(-1, 4)
         results['gt_bboxes'] = HorizontalBoxes(boxes)
         results['gt_bboxes_labels'] = np.zeros(len(boxes), np.int64)
+        if self.with_category and len(boxes):
+            if results.get('category_id') is None:
+                raise ValueError(
+                    f'Record sent_id={results.get("sent_id")} of '
+                    f'{results.get("img_path")} has no category_id; '
+                    'with_category needs a dataset imported with categories '
+                    '(RefCOCO/+/g and the synthetic set have them).')
+            results['gt_bboxes_labels'][:] = int(results['category_id'])
         results['gt_ignore_flags'] = np.zeros(len(boxes), bool)
         results['ori_gt_bboxes'] = boxes.copy()
         rle = results.get('mask')
@@ -67,4 +84,5 @@ class LoadVGAnnotations(BaseTransform):
         return results
 
     def __repr__(self) -> str:
-        return f'{type(self).__name__}(with_mask={self.with_mask})'
+        return (f'{type(self).__name__}(with_mask={self.with_mask}, '
+                f'with_category={self.with_category})')

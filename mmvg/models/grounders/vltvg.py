@@ -1,6 +1,7 @@
 # Copyright (c) mmvg contributors. All rights reserved.
 from typing import Dict, Optional, Tuple
 
+import torch
 import torch.nn.functional as F
 from mmdet.models.layers import DetrTransformerEncoder, SinePositionalEncoding
 from mmdet.structures.bbox import bbox_cxcywh_to_xyxy
@@ -51,6 +52,12 @@ class VLTVG(BaseGrounder):
             paper, whose scores learn from the box loss alone: the paper
             configs leave it None; the from-scratch quick start sets it.
             Defaults to None.
+        category_head (dict, optional): A training-only head that
+            classifies the visual features under the gt box by the referred
+            object's category, e.g. :class:`CellCategoryHead`, reported as
+            ``loss_category``. Not in the paper, whose backbone learned
+            categories in DETR's detection training: the paper configs leave
+            it None; the from-scratch quick start sets it. Defaults to None.
         data_preprocessor (dict, optional): The data preprocessor config.
         init_cfg (dict, optional): The initialization config.
     """
@@ -69,6 +76,7 @@ class VLTVG(BaseGrounder):
                  decoder: dict = dict(),
                  mask_padding: bool = False,
                  verification_loss: Optional[dict] = None,
+                 category_head: Optional[dict] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(
@@ -87,6 +95,8 @@ class VLTVG(BaseGrounder):
         self.mask_padding = mask_padding
         self.verification_loss = (
             MODELS.build(verification_loss) if verification_loss else None)
+        self.category_head = (
+            MODELS.build(category_head) if category_head else None)
 
     def init_weights(self) -> None:
         """Xavier-initialise the transformer parts, as DETR and VLTVG do,
@@ -163,13 +173,14 @@ class VLTVG(BaseGrounder):
 
     def _forward_with_scores(
         self, inputs: Tensor, data_samples: OptVGSampleList
-    ) -> Tuple[Tensor, Tensor, Tuple[int, int]]:
-        """Run the network up to the decoder, keeping the verification
-        scores.
+    ) -> Tuple[Tensor, Tensor, Tensor, Tuple[int, int]]:
+        """Run the network up to the decoder, keeping the visual features
+        and the verification scores.
 
         Returns:
             tuple: the object query of every stage (num_stages, N, Q, C),
-            the verification scores (N, HW, 1) and the map's (h, w).
+            the visual features (N, HW, C), the verification scores
+            (N, HW, 1) and the map's (h, w).
         """
         img_feat, img_pos, img_mask, hw_shape = self.extract_visual_feat(
             inputs, data_samples)
@@ -179,20 +190,30 @@ class VLTVG(BaseGrounder):
                                               word_feat, word_mask, score)
         stages = self.decoder(discriminative, img_feat, img_pos, img_mask,
                               word_feat, word_mask)
-        return stages, score, hw_shape
+        return stages, img_feat, score, hw_shape
 
     def loss(self, inputs: Tensor,
              data_samples: VGSampleList) -> Dict[str, Tensor]:
-        """Box losses of every decoder stage, and ``loss_verify`` when a
-        ``verification_loss`` is set."""
-        stages, score, hw_shape = self._forward_with_scores(
+        """Box losses of every decoder stage, ``loss_verify`` when a
+        ``verification_loss`` is set and ``loss_category`` when a
+        ``category_head`` is set."""
+        stages, img_feat, score, hw_shape = self._forward_with_scores(
             inputs, data_samples)
         losses = self.bbox_head.loss(stages, data_samples)
+        if self.verification_loss is None and self.category_head is None:
+            return losses
+        boxes = bbox_cxcywh_to_xyxy(
+            self.bbox_head.get_targets(data_samples, score.device))
         if self.verification_loss is not None:
-            boxes = bbox_cxcywh_to_xyxy(
-                self.bbox_head.get_targets(data_samples, score.device))
             losses['loss_verify'] = self.verification_loss(
                 score[..., 0], boxes, hw_shape)
+        if self.category_head is not None:
+            labels = torch.stack([
+                torch.as_tensor(sample.gt_instances.labels[0])
+                for sample in data_samples
+            ]).to(score.device)
+            losses['loss_category'] = self.category_head.loss(
+                img_feat, boxes, labels, hw_shape)
         return losses
 
     def predict(self, inputs: Tensor,
