@@ -101,7 +101,9 @@ def test_category_head_classifies_the_visual_features_under_the_box():
     model.zero_grad()
     losses['loss_category'].backward()
     assert model.category_head.classifier.weight.grad.abs().sum() > 0
-    assert model.backbone.layer4[0].conv1.weight.grad.abs().sum() > 0
+    # (the residual branches start at zero, mmdet's zero_init_residual)
+    assert model.input_proj.weight.grad.abs().sum() > 0
+    assert model.backbone.layer4[0].downsample[0].weight.grad.abs().sum() > 0
     assert model.decoder.layers[0].img_attn.in_proj_weight.grad is None
 
     # A category id beyond the head's classes fails naming the fix.
