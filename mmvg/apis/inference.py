@@ -61,7 +61,11 @@ def init_grounder(config: Union[str, Config],
 
 
 def _inference_pipeline(cfg: Config, from_array: bool) -> Compose:
-    """The test pipeline without annotation loading."""
+    """The test pipeline without annotation loading.
+
+    It cleans the text and packs it; the model's data preprocessor
+    tokenizes it.
+    """
     steps = copy.deepcopy(cfg.test_dataloader.dataset.pipeline)
     steps = [s for s in steps if s['type'] not in _ANNOTATION_TRANSFORMS]
     if from_array:
@@ -90,9 +94,9 @@ def inference_grounder(model: nn.Module, image: Union[str, np.ndarray],
     if isinstance(image, str):
         if not osp.isfile(image):
             raise FileNotFoundError(f'Image file {image} does not exist.')
-        data = dict(img_path=image, text=text)
+        data = dict(img_path=image, text=text, ori_text=text)
     elif isinstance(image, np.ndarray) and image.ndim == 3:
-        data = dict(img=image, text=text)
+        data = dict(img=image, text=text, ori_text=text)
     else:
         raise TypeError('image must be a file path or an (H, W, 3) array')
     pipeline = _inference_pipeline(model.cfg, isinstance(image, np.ndarray))

@@ -1,4 +1,15 @@
 # Copyright (c) mmvg contributors. All rights reserved.
-from ._inputs import demo_vg_inputs
+"""Helpers for tests: demo inputs, the configs' models, the tools.
 
-__all__ = ['demo_vg_inputs']
+The toy grounder (:mod:`mmvg.testing.toy`) and the in-memory dataset
+(:mod:`mmvg.testing.in_memory`) register themselves only when imported.
+"""
+from ._inputs import demo_vg_inputs
+from ._tools import consolidate, free_port, get_tool_path, run_tool
+from ._utils import get_config_path, get_grounder_cfg, get_resource_dir
+
+__all__ = [
+    'demo_vg_inputs', 'get_config_path', 'get_grounder_cfg',
+    'get_resource_dir', 'get_tool_path', 'run_tool', 'free_port',
+    'consolidate'
+]

@@ -11,15 +11,15 @@ from mmengine.config import Config
 
 from mmvg.apis import inference_grounder, init_grounder
 from mmvg.datasets.tokenizers import build_word_vocab
+from mmvg.testing import get_config_path, get_resource_dir
 
-REPO = osp.join(osp.dirname(__file__), '..', '..')
-CONFIG = osp.join(REPO, 'configs', 'vltvg',
-                  'vltvg_r18-tiny_2500i_synthetic.py')
+CONFIG = get_config_path(
+    'vltvg/vltvg_r18-tiny_bert-tiny_1xb32-2500i_synthetic.py')
 
 
 def load_demo():
     spec = importlib.util.spec_from_file_location(
-        'image_demo', osp.join(REPO, 'demo', 'image_demo.py'))
+        'image_demo', osp.join(get_resource_dir('demo'), 'image_demo.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -34,9 +34,8 @@ def quick_start(tmp_path_factory):
     with open(vocab_file, 'w') as f:
         json.dump(build_word_vocab(['the red circle left of the square']), f)
     cfg = Config.fromfile(CONFIG)
-    for step in cfg.test_dataloader.dataset.pipeline:
-        if step['type'] == 'Tokenize':
-            step['tokenizer']['vocab_file'] = vocab_file
+    # the model's tokenizer reads the text
+    cfg.model.data_preprocessor.tokenizer.vocab_file = vocab_file
     config_file = str(root / 'config.py')
     cfg.dump(config_file)
     model = init_grounder(config_file)

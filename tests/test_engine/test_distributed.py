@@ -5,7 +5,8 @@ import sys
 
 import pytest
 import torch
-from vg_test_utils import free_port
+
+from mmvg.testing import free_port
 
 SCRIPT = """
 import os, sys

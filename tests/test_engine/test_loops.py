@@ -6,9 +6,9 @@ import textwrap
 import pytest
 import torch
 from mmengine.runner import Runner
-from vg_test_utils import run_tool
 
 from mmvg.engine import MultiSplitTestLoop
+from mmvg.testing import run_tool
 
 # A dataset whose samples carry the box an oracle model predicts, so that
 # the expected metrics of each split are known by hand.

@@ -1,30 +1,28 @@
 # Copyright (c) mmvg contributors. All rights reserved.
-"""Scale-out recipes in one process: leaf configs, FSDP wrap units,
-gradient accumulation, batch checks and EMA."""
+"""Scale-out recipes in one process: strategy leaf configs, gradient
+accumulation and EMA."""
 import glob
 import os.path as osp
-import sys
 
-import pytest
 import torch
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper
-from vg_test_utils import REPO_ROOT, SCALE_OUT_DIR
 
-from mmvg.engine.strategies import wrap_by_class
-from mmvg.registry import MODELS, STRATEGIES
+from mmvg.registry import MODELS
+from mmvg.testing import get_resource_dir
+from mmvg.testing.in_memory import InMemoryVGDataset
 from mmvg.utils import register_all_modules
 
-sys.path.insert(0, SCALE_OUT_DIR)
-from scale_out_modules import InMemoryVGDataset  # noqa: E402
+DATA_DIR = osp.abspath(osp.join(osp.dirname(__file__), '..', 'data'))
 
 register_all_modules()
 
 
 def _leaf_configs():
+    config_dir = get_resource_dir('configs')
     return sorted(
-        glob.glob(osp.join(REPO_ROOT, 'configs', '*', '*deepspeed*.py')) +
-        glob.glob(osp.join(REPO_ROOT, 'configs', '*', '*fsdp*.py')))
+        glob.glob(osp.join(config_dir, '*', '*deepspeed*.py')) +
+        glob.glob(osp.join(config_dir, '*', '*fsdp*.py')))
 
 
 def test_strategy_leaf_configs():
@@ -49,21 +47,9 @@ def test_strategy_leaf_configs():
 
 
 def _model(config):
-    cfg = Config.fromfile(osp.join(SCALE_OUT_DIR, config))
+    cfg = Config.fromfile(osp.join(DATA_DIR, 'scale_out', config))
     torch.manual_seed(0)
     return MODELS.build(cfg.model)
-
-
-def test_fsdp_wraps_bert_layers_and_swin_blocks():
-    model = _model('lavt_tiny.py')
-    units = [
-        type(m).__name__ for m in model.modules() if wrap_by_class(
-            m, False, 0, module_classes=('BertLayer', 'SwinBlock'))
-    ]
-    # 2 BERT layers, 2 Swin blocks in each of 4 stages
-    assert units.count('BertLayer') == 2
-    assert units.count('SwinBlock') == 8
-    assert wrap_by_class(model, True, 0)
 
 
 def _batch(model, indices):
@@ -81,7 +67,8 @@ def _loss(model, indices):
 
 
 def test_gradient_accumulation_matches_large_batch():
-    # no batch-dependent layer: frozen BN, no dropout, same image sizes
+    # no batch-dependent layer in eval mode (BN on running statistics, no
+    # dropout) and images of one size
     model = _model('vltvg_tiny.py').eval()
     _loss(model, range(4)).backward()
     full = {
@@ -106,22 +93,9 @@ def test_gradient_accumulation_matches_large_batch():
             msg=name)
 
 
-def test_deepspeed_batch_not_divisible_by_world_size():
-    strategy = STRATEGIES.build(
-        dict(type='DeepSpeedStrategy', config=dict(train_batch_size=30)))
-    with pytest.raises(ValueError, match='30.*4 processes.*4 per process'):
-        strategy.check_batch_size(micro_batch_size=4, world_size=4)
-    strategy.config['train_batch_size'] = 32
-    strategy.check_batch_size(micro_batch_size=4, world_size=4)
-    assert strategy.config['gradient_accumulation_steps'] == 2
-
-
 def test_ema_hook_evaluates_on_ema_weights(tmp_path):
     from mmengine.hooks import Hook
     from mmengine.runner import Runner
-    from vg_test_utils import TOY_CONFIG, TOY_DIR
-
-    sys.path.insert(0, TOY_DIR)
     seen = {}
 
     class RecordWeights(Hook):
@@ -129,7 +103,7 @@ def test_ema_hook_evaluates_on_ema_weights(tmp_path):
         def before_val_epoch(self, runner):
             seen['val'] = runner.model.box.weight.detach().clone()
 
-    cfg = Config.fromfile(TOY_CONFIG)
+    cfg = Config.fromfile(osp.join(DATA_DIR, 'toy', 'toy_grounder.py'))
     cfg.work_dir = str(tmp_path)
     cfg.train_cfg.max_epochs = 1
     cfg.custom_hooks = [dict(type='EMAHook', momentum=0.5, priority=49)]

@@ -5,7 +5,11 @@ import pickle
 
 import pytest
 import torch
-from vg_test_utils import TOY_CONFIG, run_tool
+
+from mmvg.testing import run_tool
+
+TOY_CONFIG = osp.abspath(
+    osp.join(osp.dirname(__file__), '..', 'data', 'toy', 'toy_grounder.py'))
 
 
 def _train(work_dir, *extra, nproc=1, config=TOY_CONFIG, check=True):

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import tarfile
 
-from vg_test_utils import REPO_ROOT
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 INSTALL_FILES = [
     'setup.py', 'setup.cfg', 'README.md', 'MANIFEST.in', 'LICENSE',

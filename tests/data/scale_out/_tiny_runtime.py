@@ -1,9 +1,14 @@
-# Two iterations of batch 2 per process on the in-memory dataset, a
-# checkpoint after each, evaluation only through tools/test.py.
+# Two iterations of batch 2 per process on the in-memory dataset
+# (mmvg.testing.in_memory), a checkpoint after each, evaluation only
+# through tools/test.py. The models' word tokenizer reads vocab.json here.
 _base_ = ['../../../configs/_base_/default_runtime.py']
 
 custom_imports = dict(
-    imports=['scale_out_modules'], allow_failed_imports=False)
+    imports=['mmvg.testing.in_memory'], allow_failed_imports=False)
+tiny_tokenizer = dict(
+    type='WordVocabTokenizer',
+    vocab_file='{{ fileDirname }}/vocab.json',
+    max_length=15)
 
 train_dataloader = dict(
     batch_size=2,

@@ -2,8 +2,6 @@
 # 2 iterations: the kill-and-resume test kills it inside its second epoch.
 _base_ = ['../toy/toy_grounder.py']
 
-custom_imports = dict(
-    imports=['toy_modules', 'scale_out_modules'], allow_failed_imports=False)
 train_dataloader = dict(sampler=dict(type='InfiniteSampler', shuffle=True))
 train_cfg = dict(
     _delete_=True, type='IterBasedTrainLoop', max_iters=8, val_interval=100)

@@ -1,6 +1,6 @@
 _base_ = ['../../../configs/_base_/default_runtime.py']
 
-custom_imports = dict(imports=['toy_modules'], allow_failed_imports=False)
+custom_imports = dict(imports=['mmvg.testing.toy'], allow_failed_imports=False)
 
 model = dict(
     type='ToyGrounder', data_preprocessor=dict(type='ImgDataPreprocessor'))

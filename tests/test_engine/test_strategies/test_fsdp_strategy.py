@@ -1,10 +1,8 @@
 # Copyright (c) mmvg contributors. All rights reserved.
-"""FSDPStrategy's optimizer building on the real tiny models, in one
-process (a gloo group of one rank)."""
+"""FSDPStrategy's optimizer building on the quick starts' tiny models, in
+one process (a gloo group of one rank)."""
 import copy
-import os.path as osp
 import re
-import sys
 
 import pytest
 import torch
@@ -12,15 +10,15 @@ import torch.distributed as dist
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from torch import nn
-from vg_test_utils import REPO_ROOT, SCALE_OUT_DIR, free_port
 
 from mmvg.registry import MODELS, STRATEGIES
+from mmvg.testing import free_port, get_config_path, get_grounder_cfg
 from mmvg.utils import register_all_modules
 
-sys.path.insert(0, SCALE_OUT_DIR)
-import scale_out_modules  # noqa: E402,F401
-
 register_all_modules()
+TINY = dict(
+    vltvg='_base_/models/vltvg_r18-tiny.py',
+    lavt='_base_/models/lavt_swin-tiny.py')
 
 # A custom key across a wrap unit's boundary (FSDP inserts
 # ``_fsdp_wrapped_module`` after ``layer.1.``), plus module- and name-based
@@ -55,8 +53,12 @@ def one_rank_group(monkeypatch):
     dist.destroy_process_group()
 
 
-def _model_cfg(name):
-    return Config.fromfile(osp.join(SCALE_OUT_DIR, name)).model
+def _model_cfg(model):
+    cfg = get_grounder_cfg(TINY[model])
+    if model == 'vltvg':
+        # the leaf configs' frozen ResNet stem and first stage
+        cfg.backbone.frozen_stages = 1
+    return cfg
 
 
 def _options(optimizer, named_parameters):
@@ -88,7 +90,7 @@ def _prepare(strategy_type, model_wrapper, optim_wrapper, model_cfg):
 
 def test_fsdp_optimizer_keeps_paramwise_options(one_rank_group):
     """mmengine issue 1032: the optimizer is built from the wrapped model."""
-    model_cfg = _model_cfg('vltvg_tiny.py')
+    model_cfg = _model_cfg('vltvg')
     reference = MODELS.build(model_cfg)
     expected = _options(
         build_optim_wrapper(reference, copy.deepcopy(OPTIM_WRAPPER)).optimizer,
@@ -114,7 +116,7 @@ def test_fsdp_optimizer_keeps_paramwise_options(one_rank_group):
 
 def test_mmengine_fsdp_strategy_loses_paramwise_options(one_rank_group):
     # the breakage mmvg's strategy fixes (still in mmengine 0.10.7)
-    model_cfg = _model_cfg('vltvg_tiny.py')
+    model_cfg = _model_cfg('vltvg')
     model, optim_wrapper = _prepare('mmengine.FSDPStrategy', BLOCKS,
                                     OPTIM_WRAPPER, model_cfg)
     options = _options(optim_wrapper.optimizer, model.named_parameters())
@@ -143,14 +145,14 @@ def test_fsdp_flat_parameters():
 
 
 @pytest.mark.parametrize('leaf, tiny', [
-    ('configs/vltvg/vltvg_r101_90e_refcoco_fsdp.py', 'vltvg_tiny.py'),
-    ('configs/lavt/lavt_swin-b_40e_refcoco_fsdp.py', 'lavt_tiny.py'),
+    ('vltvg/vltvg_r101_bert-base_4xb16-90e_refcoco_fsdp.py', 'vltvg'),
+    ('lavt/lavt_swin-b_bert-base_8xb4-40e_refcoco_fsdp.py', 'lavt'),
 ])
 def test_fsdp_leaf_config_builds_paramwise_optimizer(one_rank_group, leaf,
                                                      tiny):
     """The FSDP leaves' own optimizer and size-based wrapping, on the tiny
     model of the same architecture."""
-    cfg = Config.fromfile(osp.join(REPO_ROOT, leaf))
+    cfg = Config.fromfile(get_config_path(leaf))
     model_wrapper = cfg.strategy.model_wrapper.to_dict()
     assert model_wrapper['use_orig_params']
     # the tiny model is far below the leaf's 1e7 threshold: a smaller one
@@ -176,11 +178,11 @@ def test_fsdp_leaf_config_builds_paramwise_optimizer(one_rank_group, leaf,
     assert not frozen & set(options)
     base_lr = optim_cfg['optimizer']['lr']
     base_decay = optim_cfg['optimizer']['weight_decay']
-    if 'vltvg' in tiny:
+    if tiny == 'vltvg':
         # ResNet's stem and first stage are frozen and left out
         assert 'backbone.conv1.weight' in frozen
         assert any(n.startswith('backbone.layer1.') for n in frozen)
-        assert options['backbone.layer4.0.conv1.weight'] == pytest.approx(
+        assert options['backbone.layer3.0.conv1.weight'] == pytest.approx(
             (0.1 * base_lr, base_decay))
         assert options['text_encoder.bert.encoder.layer.1.attention.self.'
                        'query.weight'] == pytest.approx(

@@ -8,9 +8,12 @@ import torch
 from mmengine._strategy import FSDPStrategy
 from mmengine.optim import OptimWrapper
 from torch import nn
-from vg_test_utils import SCALE_OUT_DIR, consolidate, run_tool
 
 from mmvg.engine.hooks import FreezeModulesHook
+from mmvg.testing import consolidate, get_grounder_cfg, run_tool
+
+SCALE_OUT_DIR = osp.abspath(
+    osp.join(osp.dirname(__file__), '..', '..', 'data', 'scale_out'))
 
 
 def _runner(model, epoch):
@@ -140,14 +143,10 @@ custom_hooks = [
 ])
 def test_frozen_under_strategy_then_released(config, tmp_path):
     """DeepSpeed would decay the frozen weights, FSDP fail to save them."""
-    from mmengine.config import Config
-
     from mmvg.registry import MODELS
     from mmvg.utils import register_all_modules
     register_all_modules()
-    cfg = Config.fromfile(
-        osp.join(SCALE_OUT_DIR, 'vltvg_tiny.py'), import_custom_modules=False)
-    model = MODELS.build(cfg.model)
+    model = MODELS.build(get_grounder_cfg('_base_/models/vltvg_r18-tiny.py'))
     generator = torch.Generator().manual_seed(1)
     pretrained = {
         name: torch.randn(param.shape, generator=generator) * 0.05

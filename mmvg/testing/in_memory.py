@@ -1,47 +1,46 @@
 # Copyright (c) mmvg contributors. All rights reserved.
-"""An in-memory grounding dataset and test hooks for the scale-out tests.
+"""An in-memory grounding dataset for the scale-out and recipe tests.
 
-The dataset yields what ``PackVGInputs`` gives for a real record (uint8
-image, tokens, boxes, a mask and the original-frame ground truth), so the
-real VLTVG and LAVT train and evaluate on it without files on disk.
+Registered only when imported, e.g. by a config's
+``custom_imports = dict(imports=['mmvg.testing.in_memory'])``. It yields
+what ``PackVGInputs`` gives for a real record (uint8 image, expression,
+boxes, a mask and the original-frame ground truth), so the real grounders
+train and evaluate on it without files on disk.
 """
-import os
-import signal
-
 import numpy as np
 import pycocotools.mask as mask_util
 import torch
 from mmdet.structures.mask import BitmapMasks
-from mmengine.hooks import Hook
 from mmengine.structures import InstanceData
 from torch.utils.data import Dataset
 
-from mmvg.registry import DATASETS, HOOKS
+from mmvg.registry import DATASETS
 from mmvg.structures import VGDataSample
+
+# Every word of the expressions; ``tests/data/scale_out/vocab.json`` holds
+# them for the tiny models' word tokenizer.
+WORDS = ('the', 'bright', 'box', 'on', 'left', 'right', 'top', 'bottom')
 
 
 @DATASETS.register_module()
 class InMemoryVGDataset(Dataset):
-    """Images with one bright rectangle, the target of a random expression.
+    """Images with one bright rectangle, the target of its expression.
+
+    The expression names the side and the half the box is in
+    (``'the bright box on the left top'``).
 
     Args:
         num_samples (int): Number of records.
         size (int): Image height and width.
-        num_tokens (int): Token ids per expression (1 to ``vocab - 1``).
-        vocab (int): Vocabulary size of the model's text encoder.
         seed (int): Seed of the records.
     """
 
     def __init__(self,
                  num_samples: int = 8,
                  size: int = 64,
-                 num_tokens: int = 6,
-                 vocab: int = 32,
                  seed: int = 0) -> None:
         self.num_samples = num_samples
         self.size = size
-        self.num_tokens = num_tokens
-        self.vocab = vocab
         self.seed = seed
         self.metainfo = dict(dataset_name='in_memory')
 
@@ -58,9 +57,13 @@ class InMemoryVGDataset(Dataset):
         mask = np.zeros((s, s), dtype=np.uint8)
         mask[y1:y2, x1:x2] = 1
         box = np.array([[x1, y1, x2, y2]], dtype=np.float32)
+        side = 'left' if x1 + x2 < s else 'right'
+        half = 'top' if y1 + y2 < s else 'bottom'
+        text = f'the bright box on the {side} {half}'
         sample = VGDataSample(
             metainfo=dict(
-                text='the bright box',
+                text=text,
+                ori_text=text.capitalize(),
                 img_path=f'in_memory_{index}.jpg',
                 ori_shape=(s, s),
                 img_shape=(s, s),
@@ -74,32 +77,8 @@ class InMemoryVGDataset(Dataset):
                 no_target=False,
                 ori_gt_bboxes=box,
                 ori_gt_mask=mask_util.encode(np.asfortranarray(mask))))
-        ids = torch.as_tensor(
-            rng.randint(1, self.vocab, self.num_tokens), dtype=torch.long)
-        sample.tokens = dict(
-            input_ids=ids, attention_mask=torch.ones_like(ids))
         sample.gt_instances = InstanceData(
             bboxes=torch.from_numpy(box),
             labels=torch.zeros(1, dtype=torch.long),
             masks=BitmapMasks(mask[None], s, s))
         return dict(inputs=torch.from_numpy(image), data_samples=sample)
-
-
-@HOOKS.register_module()
-class KillAtIterHook(Hook):
-    """SIGKILL the process after a training iteration, as a crash would.
-
-    Args:
-        kill_iter (int): The 1-based iteration after which to die.
-    """
-
-    def __init__(self, kill_iter: int) -> None:
-        self.kill_iter = kill_iter
-
-    def after_train_iter(self,
-                         runner,
-                         batch_idx,
-                         data_batch=None,
-                         outputs=None) -> None:
-        if runner.iter + 1 == self.kill_iter:
-            os.kill(os.getpid(), signal.SIGKILL)

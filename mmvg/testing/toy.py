@@ -1,22 +1,33 @@
 # Copyright (c) mmvg contributors. All rights reserved.
-"""A tiny grounder, dataset and metric for the runner and launcher tests.
+"""A toy grounder, dataset and metric for the runner and launcher tests.
 
-They stand in for real models until those land; they exercise the same
-registries, data samples and runner paths as a real config does.
+Registered only when imported, e.g. by a config's
+``custom_imports = dict(imports=['mmvg.testing.toy'])``. They exercise the
+registries, data samples and runner paths of a real config in a fraction
+of a second per epoch.
 """
+import os
+import signal
+
 import torch
 from mmengine.evaluator import BaseMetric
+from mmengine.hooks import Hook
 from mmengine.model import BaseModel
 from mmengine.structures import InstanceData
 from torch.utils.data import Dataset
 
-from mmvg.registry import DATASETS, METRICS, MODELS
+from mmvg.registry import DATASETS, HOOKS, METRICS, MODELS
 from mmvg.structures import VGDataSample
 
 
 @DATASETS.register_module()
 class ToyGroundingDataset(Dataset):
-    """Random 8x8 images whose target box is a linear function of them."""
+    """Random 8x8 images whose target box is a linear function of them.
+
+    Args:
+        num_samples (int): Number of records.
+        seed (int): Seed of the images.
+    """
 
     def __init__(self, num_samples: int = 16, seed: int = 0) -> None:
         generator = torch.Generator().manual_seed(seed)
@@ -30,7 +41,10 @@ class ToyGroundingDataset(Dataset):
         return len(self.images)
 
     def __getitem__(self, index: int) -> dict:
-        sample = VGDataSample(metainfo=dict(text='the toy', sent_id=index))
+        sample = VGDataSample(
+            metainfo=dict(text='the toy', ori_text='The toy', sent_id=index))
+        # Token ids in the sample, as a text preprocessor leaves them: the
+        # grounder checks that every strategy keeps them integers.
         sample.tokens = dict(input_ids=torch.tensor([101, 7, 102]))
         sample.gt_instances = InstanceData(bboxes=self.boxes[index:index + 1])
         return dict(inputs=self.images[index], data_samples=sample)
@@ -38,7 +52,11 @@ class ToyGroundingDataset(Dataset):
 
 @MODELS.register_module()
 class ToyGrounder(BaseModel):
-    """One linear layer from the pixels to a box."""
+    """One linear layer from the pixels to a box.
+
+    Args:
+        data_preprocessor (dict, optional): The data preprocessor.
+    """
 
     def __init__(self, data_preprocessor: dict = None) -> None:
         super().__init__(data_preprocessor=data_preprocessor)
@@ -63,7 +81,7 @@ class ToyGrounder(BaseModel):
 
 @METRICS.register_module()
 class ToyBoxError(BaseMetric):
-    """Mean absolute error of the predicted box."""
+    """Mean absolute error of the predicted box (``box_error``)."""
 
     def process(self, data_batch, data_samples) -> None:
         for sample in data_samples:
@@ -73,3 +91,24 @@ class ToyBoxError(BaseMetric):
 
     def compute_metrics(self, results: list) -> dict:
         return dict(box_error=sum(results) / len(results))
+
+
+@HOOKS.register_module()
+class KillAtIterHook(Hook):
+    """SIGKILL the process after a training iteration, as a crash would.
+
+    Args:
+        kill_iter (int): The 1-based iteration after which to die; 0 never
+            kills.
+    """
+
+    def __init__(self, kill_iter: int) -> None:
+        self.kill_iter = kill_iter
+
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
+                         outputs=None) -> None:
+        if runner.iter + 1 == self.kill_iter:
+            os.kill(os.getpid(), signal.SIGKILL)

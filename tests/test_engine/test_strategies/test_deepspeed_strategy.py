@@ -1,9 +1,7 @@
 # Copyright (c) mmvg contributors. All rights reserved.
-import os.path as osp
-
+"""mmvg's DeepSpeedStrategy: construction on new deepspeed, the optimizer
+wrapper from the model config, batch checks."""
 import pytest
-import torch
-from vg_test_utils import TOY_DIR, run_tool
 
 from mmvg.registry import STRATEGIES
 from mmvg.utils import register_all_modules
@@ -42,29 +40,12 @@ def test_deepspeed_optim_wrapper_from_model_config():
         strategy._to_deepspeed_optim_wrapper(dict(type='AmpOptimWrapper'))
 
 
-def _train_resume(tmp_path, config_name):
-    config = osp.join(TOY_DIR, config_name)
-    args = ['tools/train.py', config, '--work-dir', str(tmp_path)]
-    run_tool(args + ['--cfg-options', 'train_cfg.max_epochs=1'], nproc=2)
-    result = run_tool(args + ['--resume'], nproc=2)
-    log = ' '.join((result.stdout + result.stderr).split())
-    assert 'box_error' in log
-    assert 'Epoch(train) [1]' not in log
-    assert 'Epoch(train) [2]' in log
-    return log
-
-
-def test_deepspeed_zero2_trains_saves_resumes(tmp_path):
-    _train_resume(tmp_path, 'toy_grounder_deepspeed_zero2.py')
-    assert osp.isdir(tmp_path / 'epoch_2.pth')
-
-
-def test_deepspeed_zero3_trains_saves_resumes(tmp_path):
-    _train_resume(tmp_path, 'toy_grounder_deepspeed_zero3.py')
-    assert osp.isdir(tmp_path / 'epoch_2.pth')
-
-
-def test_fsdp_trains_saves_resumes(tmp_path):
-    _train_resume(tmp_path, 'toy_grounder_fsdp.py')
-    checkpoint = torch.load(tmp_path / 'epoch_2.pth', weights_only=False)
-    assert checkpoint['state_dict']['box.weight'].shape == (4, 192)
+def test_deepspeed_batch_not_divisible_by_world_size():
+    register_all_modules()
+    strategy = STRATEGIES.build(
+        dict(type='DeepSpeedStrategy', config=dict(train_batch_size=30)))
+    with pytest.raises(ValueError, match='30.*4 processes.*4 per process'):
+        strategy.check_batch_size(micro_batch_size=4, world_size=4)
+    strategy.config['train_batch_size'] = 32
+    strategy.check_batch_size(micro_batch_size=4, world_size=4)
+    assert strategy.config['gradient_accumulation_steps'] == 2

@@ -15,9 +15,9 @@ import torch
 import torch.distributed as dist
 from mmengine.model import BaseModel
 from torch import nn
-from vg_test_utils import free_port
 
 from mmvg.registry import STRATEGIES
+from mmvg.testing import free_port
 from mmvg.utils import register_all_modules
 
 register_all_modules()

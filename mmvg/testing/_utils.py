@@ -1,0 +1,76 @@
+# Copyright (c) mmvg contributors. All rights reserved.
+"""Where the configs and tools are, and the model of a config."""
+import copy
+import os.path as osp
+from typing import Optional
+
+from mmengine.config import Config, ConfigDict
+
+# mmvg/ (the package directory).
+_PACKAGE_DIR = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def get_resource_dir(name: str, package_dir: Optional[str] = None) -> str:
+    """The ``configs`` or ``tools`` directory of mmvg.
+
+    From a source checkout (``setup.py`` beside the package) it is the
+    checkout's own folder, so edits are live even when a ``.mim`` copy from
+    an earlier build exists; from an installed package it is
+    ``mmvg/.mim/<name>``.
+
+    Args:
+        name (str): ``'configs'``, ``'tools'`` or ``'demo'``.
+        package_dir (str, optional): The ``mmvg`` package directory.
+            Defaults to the imported package's.
+
+    Returns:
+        str: The directory.
+    """
+    package_dir = package_dir or _PACKAGE_DIR
+    repo_dir = osp.dirname(package_dir)
+    checkout = osp.join(repo_dir, name)
+    if osp.isfile(osp.join(repo_dir, 'setup.py')) and osp.isdir(checkout):
+        return checkout
+    mim = osp.join(package_dir, '.mim', name)
+    if osp.isdir(mim):
+        return mim
+    raise FileNotFoundError(
+        f'mmvg has no {name} folder: looked for {checkout} (a source '
+        f'checkout) and {mim} (an installed package). Reinstall mmvg with '
+        '"pip install -e ." from a checkout or "pip install mmvg".')
+
+
+def get_config_path(path: str, package_dir: Optional[str] = None) -> str:
+    """The absolute path of a config file.
+
+    Args:
+        path (str): Path relative to the configs directory, e.g.
+            ``'_base_/models/vltvg_r18-tiny.py'``.
+        package_dir (str, optional): See :func:`get_resource_dir`.
+
+    Returns:
+        str: The config file.
+    """
+    config_dir = get_resource_dir('configs', package_dir)
+    full = osp.join(config_dir, path)
+    if not osp.isfile(full):
+        raise FileNotFoundError(f'No config {path} in {config_dir}.')
+    return full
+
+
+def get_grounder_cfg(path: str,
+                     package_dir: Optional[str] = None) -> ConfigDict:
+    """The ``model`` of a config, as mmdet's ``get_detector_cfg``.
+
+    Args:
+        path (str): Config path relative to the configs directory; a base
+            model file (``'_base_/models/lavt_swin-tiny.py'``) or a leaf.
+        package_dir (str, optional): See :func:`get_resource_dir`.
+
+    Returns:
+        ConfigDict: A deep copy of ``cfg.model``, free to modify.
+    """
+    cfg = Config.fromfile(get_config_path(path, package_dir))
+    if 'model' not in cfg:
+        raise KeyError(f'{path} defines no model.')
+    return copy.deepcopy(cfg.model)
