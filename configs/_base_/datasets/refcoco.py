@@ -1,15 +1,16 @@
 # RefCOCO (unc) for REC. Canonical files come from
-# data_tools/import_refer.py (see docs/en/prepare_data.md).
+# data_tools/import_refer.py (see docs/en/prepare_data.md). No tokenizer
+# here: the model's data preprocessor tokenizes ``text``, so every dataset
+# base serves every model.
 dataset_type = 'RefCOCODataset'
 data_root = 'data/'
 ann_prefix = 'annotations/refcoco_unc_'
-# A local copy of bert-base-uncased (no hub access at training time).
-tokenizer = dict(
-    type='HFTokenizer', name_or_path='data/bert-base-uncased', max_length=20)
 img_scale = (640, 640)
+# Where images are read from, as in mmdet (e.g. a petrel/S3 backend).
+backend_args = None
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageFromFile', backend_args=backend_args),
     dict(type='LoadVGAnnotations'),
     dict(type='CleanText'),
     dict(type='RandomFlipVG', prob=0.5),
@@ -19,17 +20,15 @@ train_pipeline = [
         keep_ratio=True),
     dict(type='RandomCropKeepTarget', ratio_range=(0.6, 1.0), prob=0.5),
     dict(type='PhotoMetricDistortion'),
-    dict(type='Tokenize', tokenizer=tokenizer),
-    dict(type='Pad', size=img_scale, pad_val=dict(img=0)),
+    dict(type='VGPad', size=img_scale, pad_val=dict(img=0)),
     dict(type='PackVGInputs')
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageFromFile', backend_args=backend_args),
     dict(type='LoadVGAnnotations'),
     dict(type='CleanText'),
     dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='Tokenize', tokenizer=tokenizer),
-    dict(type='Pad', size=img_scale, pad_val=dict(img=0)),
+    dict(type='VGPad', size=img_scale, pad_val=dict(img=0)),
     dict(type='PackVGInputs')
 ]
 

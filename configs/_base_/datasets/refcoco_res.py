@@ -1,14 +1,15 @@
-# RefCOCO (unc) for RES: masks loaded, LAVT-style fixed square input.
+# RefCOCO (unc) for RES: masks loaded, LAVT-style fixed square input (no
+# keep-ratio, no augmentation). The other RES bases (*_res.py) use these
+# pipelines on their own files.
 _base_ = './refcoco.py'
 
 img_scale = (480, 480)
-tokenizer = {{_base_.tokenizer}}
+backend_args = None
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageFromFile', backend_args=backend_args),
     dict(type='LoadVGAnnotations', with_mask=True),
     dict(type='CleanText'),
     dict(type='Resize', scale=img_scale, keep_ratio=False),
-    dict(type='Tokenize', tokenizer=tokenizer),
     dict(type='PackVGInputs')
 ]
 test_pipeline = train_pipeline

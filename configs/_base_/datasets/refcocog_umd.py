@@ -7,4 +7,5 @@ train_dataloader = dict(
     dataset=dict(type=dataset_type, ann_file=ann_prefix + 'train.json'))
 val_dataloader = dict(
     dataset=dict(type=dataset_type, ann_file=ann_prefix + 'val.json'))
-test_dataloader = val_dataloader
+test_dataloader = dict(
+    dataset=dict(type=dataset_type, ann_file=ann_prefix + 'test.json'))

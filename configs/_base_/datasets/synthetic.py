@@ -8,33 +8,29 @@
 #   python data_tools/build_vocab.py \
 #       data/synthetic/annotations/synthetic_unc_train.json \
 #       --out data/synthetic/annotations/vocab.json
-# Models with a BERT text encoder replace ``tokenizer`` in their config.
+# The word vocabulary (annotations/vocab.json) is read by the tokenizer
+# of the quick-start models (_base_/models/*-tiny.py), not here.
 dataset_type = 'SyntheticDataset'
 data_root = 'data/synthetic/'
 ann_prefix = 'annotations/synthetic_unc_'
-tokenizer = dict(
-    type='WordVocabTokenizer',
-    vocab_file=data_root + 'annotations/vocab.json',
-    max_length=15)
 img_scale = (256, 256)
+backend_args = None
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageFromFile', backend_args=backend_args),
     dict(type='LoadVGAnnotations', with_mask=True),
     dict(type='CleanText'),
     dict(type='RandomFlipVG', prob=0.5),
     dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='Tokenize', tokenizer=tokenizer),
-    dict(type='Pad', size=img_scale, pad_val=dict(img=0)),
+    dict(type='VGPad', size=img_scale, pad_val=dict(img=0)),
     dict(type='PackVGInputs')
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadImageFromFile', backend_args=backend_args),
     dict(type='LoadVGAnnotations', with_mask=True),
     dict(type='CleanText'),
     dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='Tokenize', tokenizer=tokenizer),
-    dict(type='Pad', size=img_scale, pad_val=dict(img=0)),
+    dict(type='VGPad', size=img_scale, pad_val=dict(img=0)),
     dict(type='PackVGInputs')
 ]
 

@@ -1,4 +1,0 @@
-# The official `lavt_one` (BERT inside the model), cross-entropy loss.
-_base_ = './lavt_swin-b_40e_refcoco.py'
-
-model = dict(type='LAVTOne')

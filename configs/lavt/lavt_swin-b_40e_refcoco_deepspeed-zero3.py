@@ -1,3 +1,0 @@
-_base_ = [
-    'lavt_swin-b_40e_refcoco.py', '../_base_/strategies/deepspeed_zero3.py'
-]

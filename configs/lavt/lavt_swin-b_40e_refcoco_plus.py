@@ -1,9 +1,0 @@
-_base_ = './lavt_swin-b_40e_refcoco.py'
-
-dataset_type = 'RefCOCOPlusDataset'
-ann_prefix = 'annotations/refcoco+_unc_'
-train_dataloader = dict(
-    dataset=dict(type=dataset_type, ann_file=ann_prefix + 'train.json'))
-val_dataloader = dict(
-    dataset=dict(type=dataset_type, ann_file=ann_prefix + 'val.json'))
-test_dataloader = val_dataloader

@@ -1,0 +1,3 @@
+_base_ = [
+    'lavt_swin-b_bert-base_8xb4-40e_refcoco.py', '../_base_/strategies/fsdp.py'
+]

@@ -1,3 +1,0 @@
-_base_ = [
-    'vltvg_r101_90e_refcoco.py', '../_base_/strategies/deepspeed_zero3_bf16.py'
-]

@@ -1,7 +1,0 @@
-# VLTVG, ResNet-101, 90 epochs, ReferItGame (berkeley); the official
-# settings as in vltvg_r50_90e_referit.py.
-_base_ = './vltvg_r50_90e_referit.py'
-
-model = dict(
-    backbone=dict(depth=101),
-    init_cfg=dict(checkpoint='pretrained/detr-r101-referit_mmvg.pth'))

@@ -1,0 +1,4 @@
+_base_ = [
+    'vltvg_r101_bert-base_4xb16-90e_refcoco.py',
+    '../_base_/strategies/deepspeed_zero3.py'
+]

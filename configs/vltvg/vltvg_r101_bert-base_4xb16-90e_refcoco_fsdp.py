@@ -1,0 +1,3 @@
+_base_ = [
+    'vltvg_r101_bert-base_4xb16-90e_refcoco.py', '../_base_/strategies/fsdp.py'
+]
