@@ -101,16 +101,17 @@ class RandomCropKeepTarget(BaseTransform):
                 f'prob={self.prob})')
 
 
-@TRANSFORMS.register_module(name='Pad')
+@TRANSFORMS.register_module()
 class VGPad(Pad):
     """mmdet's ``Pad`` that leaves ``img_shape`` as it was.
 
     mmcv's ``Pad`` sets ``img_shape`` to the padded size; mmvg's data
     contract keeps ``img_shape`` as the size before padding (the valid
-    region, which LAVT's input-resolution evaluation crops to) and
-    ``pad_shape`` as (h, w) after it. Under ``default_scope='mmvg'`` the
-    name ``Pad`` builds this class; padding stays bottom-right, so
-    ``scale_factor`` alone maps boxes back.
+    region: the models' pixel masks and the post-processing crop to it)
+    and ``pad_shape`` as (h, w) after it. Padding stays bottom-right, so
+    ``scale_factor`` alone maps boxes back. mmdet's heads clip boxes to
+    the padded ``img_shape``, so this class has its own name: ``Pad``
+    stays mmdet's (docs/en/compat.md).
     """
 
     def transform(self, results: dict) -> dict:
