@@ -3,9 +3,9 @@
 
 Example::
 
+    CONFIG=vltvg_r18-tiny_bert-tiny_1xb32-2500i_synthetic
     python demo/image_demo.py demo/shapes.jpg 'the red circle' \
-        configs/vltvg/vltvg_r18-tiny_2500i_synthetic.py \
-        work_dirs/vltvg_r18-tiny_2500i_synthetic/iter_2500.pth \
+        configs/vltvg/$CONFIG.py work_dirs/$CONFIG/iter_2500.pth \
         --out-file out.jpg
 """
 import argparse
@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from mmvg.apis import inference_grounder, init_grounder
+from mmvg.utils import resolve_config_path
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
@@ -68,7 +69,9 @@ def main(argv: Optional[List[str]] = None) -> np.ndarray:
     args = parse_args(argv)
     if not osp.isfile(args.img):
         raise FileNotFoundError(f'Image file {args.img} does not exist.')
-    model = init_grounder(args.config, args.checkpoint, device=args.device)
+    # Configs renamed after mmvg 0.1.0 still load by their old names.
+    config = resolve_config_path(args.config)
+    model = init_grounder(config, args.checkpoint, device=args.device)
     result = inference_grounder(model, args.img, args.text)
     bboxes = result.pred_instances.bboxes.cpu().numpy()
     img = cv2.imread(args.img)

@@ -9,7 +9,7 @@ from mmengine.registry import RUNNERS, init_default_scope
 
 from mmvg.engine.crash_safety import find_latest_complete_checkpoint
 from mmvg.engine.distributed import finish_distributed_run
-from mmvg.utils import register_all_modules, setup_amp
+from mmvg.utils import register_all_modules, resolve_config_path, setup_amp
 
 
 def parse_args() -> argparse.Namespace:
@@ -55,6 +55,8 @@ def main() -> None:
     args = parse_args()
     register_all_modules(init_default_scope=False)
 
+    # Configs renamed after mmvg 0.1.0 still load by their old names.
+    args.config = resolve_config_path(args.config)
     cfg = Config.fromfile(args.config)
     init_default_scope(cfg.get('default_scope', 'mmvg'))
     cfg.launcher = args.launcher
