@@ -14,7 +14,7 @@ from mmvg.datasets import prepare_synthetic
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
 CONFIG = osp.join(REPO, 'configs', 'vltvg',
-                  'vltvg_r18-tiny_2500i_synthetic.py')
+                  'vltvg_r18-tiny_bert-tiny_1xb32-2500i_synthetic.py')
 
 
 def run(args, cwd):
