@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import cv2
+import pytest
 
 from mmvg.datasets import prepare_synthetic
 
@@ -30,7 +31,7 @@ def run(args, cwd):
     return proc.stdout + proc.stderr
 
 
-def test_quick_start_command(tmp_path):
+def test_quick_start_command(tmp_path, monkeypatch):
     # The config's data_root is relative (data/synthetic/): running in
     # tmp_path makes the first run generate a small dataset there.
     log = run([
@@ -54,15 +55,22 @@ def test_quick_start_command(tmp_path):
     assert not prepare_synthetic(str(data_root), num_images=24)
 
     # The demo, in this process to spare a second interpreter start.
+    # The tokenizer reads data/synthetic/annotations/vocab.json from the
+    # working directory, as the training did.
+    monkeypatch.chdir(tmp_path)
     spec = importlib.util.spec_from_file_location(
         'image_demo', osp.join(REPO, 'demo', 'image_demo.py'))
     demo = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(demo)
     img = str(sorted((data_root / 'train2014').iterdir())[0])
     out_file = str(tmp_path / 'out.jpg')
-    bboxes = demo.main([
-        img, 'the red circle', CONFIG,
-        str(checkpoint), '--out-file', out_file
-    ])
+    # The config's name of mmvg 0.1.0 still loads, with a warning.
+    old_config = osp.join(REPO, 'configs', 'vltvg',
+                          'vltvg_r18-tiny_2500i_synthetic.py')
+    with pytest.warns(FutureWarning, match=osp.basename(CONFIG)):
+        bboxes = demo.main([
+            img, 'the red circle', old_config,
+            str(checkpoint), '--out-file', out_file
+        ])
     assert bboxes.shape == (1, 4)
     assert cv2.imread(out_file).shape == cv2.imread(img).shape
