@@ -10,6 +10,5 @@ from ._utils import get_config_path, get_grounder_cfg, get_resource_dir
 
 __all__ = [
     'demo_vg_inputs', 'get_config_path', 'get_grounder_cfg',
-    'get_resource_dir', 'get_tool_path', 'run_tool', 'free_port',
-    'consolidate'
+    'get_resource_dir', 'get_tool_path', 'run_tool', 'free_port', 'consolidate'
 ]

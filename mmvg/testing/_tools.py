@@ -93,7 +93,8 @@ def run_tool(args: List[str],
 def consolidate(path: str) -> dict:
     """A plain checkpoint dict from any saved checkpoint, by
     ``tools/model_converters/sharded_to_pth.py``."""
-    converter = get_tool_path(osp.join('model_converters', 'sharded_to_pth.py'))
+    converter = get_tool_path(
+        osp.join('model_converters', 'sharded_to_pth.py'))
     spec = importlib.util.spec_from_file_location('sharded_to_pth', converter)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -101,8 +101,8 @@ def test_demo_inputs():
         with_mask=True,
         scale_factor=(2.0, 0.5))
     assert [tuple(x.shape) for x in batch['inputs']] == [(3, 32, 48),
-                                                        (3, 40, 24),
-                                                        (3, 32, 48)]
+                                                         (3, 40, 24),
+                                                         (3, 32, 48)]
     sample = batch['data_samples'][1]
     assert sample.ori_shape == (80, 12)
     assert sample.text == sample.ori_text
