@@ -10,10 +10,8 @@ Example::
         --out data/mmvg_anns/refcoco_unc_vocab.json
 """
 import argparse
-import json
 
-from mmvg.datasets.canonical import load_canonical
-from mmvg.datasets.tokenizers import build_word_vocab
+from mmvg.datasets.importers.vocab import write_word_vocab
 
 
 def main(argv=None) -> None:
@@ -27,17 +25,9 @@ def main(argv=None) -> None:
         default=1,
         help='words seen fewer times become UNK')
     args = parser.parse_args(argv)
-    texts = []
-    for path in args.ann_files:
-        metainfo, records = load_canonical(path)
-        if metainfo.get('split') not in (None, 'train'):
-            print(f'warning: {path} is split {metainfo["split"]!r}, not '
-                  'train')
-        texts.extend(r['text'] for r in records)
-    vocab = build_word_vocab(texts, args.min_freq)
-    with open(args.out, 'w', encoding='utf-8') as f:
-        json.dump(vocab, f, indent=0)
-    print(f'{len(vocab)} words from {len(texts)} expressions -> {args.out}')
+    num_words, num_texts = write_word_vocab(args.ann_files, args.out,
+                                            args.min_freq)
+    print(f'{num_words} words from {num_texts} expressions -> {args.out}')
 
 
 if __name__ == '__main__':

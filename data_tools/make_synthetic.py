@@ -17,21 +17,25 @@ Squares are stored as two overlapping rectangles, so a mask must be the
 union of an object's polygons (a sum would be wrong where they overlap).
 The output depends only on the arguments (deterministic by ``--seed``).
 
+With ``--prepare`` the refer files are also imported into canonical files
+(``OUT_DIR/annotations/synthetic_unc_<split>.json``) and the train
+split's word vocabulary is built (``OUT_DIR/annotations/vocab.json``),
+where missing: the files ``configs/_base_/datasets/synthetic.py`` reads,
+written by the same function that ``SyntheticDataset`` calls on first use.
+
 Example::
 
     python data_tools/make_synthetic.py --out-dir data/synthetic \
         --num-images 2000 --grefcoco
+    python data_tools/make_synthetic.py --out-dir data/synthetic --prepare
 """
 import argparse
 import time
 
-# The generator lives in the package, so that SyntheticDataset can write
-# the data on first use; this script is its command-line front end.
-from mmvg.datasets.synthetic import \
-    generate  # noqa: F401 (also imported by tests)
+from mmvg.datasets.importers.synthetic import generate, prepare_synthetic
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Generate a synthetic grounding dataset in the raw '
         'refer format (instances.json + refs(unc).p; gRefCOCO-style '
@@ -46,12 +50,24 @@ def parse_args() -> argparse.Namespace:
         action='store_true',
         help='also write the gRefCOCO-style variant with multi-target and '
         'no-target expressions')
-    return parser.parse_args()
+    parser.add_argument(
+        '--prepare',
+        action='store_true',
+        help='also import the refer files into canonical files and build '
+        'the vocabulary (what SyntheticDataset does on first use); only '
+        'missing files are written')
+    return parser.parse_args(argv)
 
 
-def main() -> None:
-    args = parse_args()
+def main(argv=None) -> None:
+    args = parse_args(argv)
     start = time.time()
+    if args.prepare:
+        written = prepare_synthetic(args.out_dir, args.num_images, args.seed,
+                                    args.grefcoco)
+        state = 'prepared' if written else 'already complete'
+        print(f'{args.out_dir}: {state} in {time.time() - start:.1f} s')
+        return
     counts = generate(args.out_dir, args.num_images, args.seed, args.grefcoco)
     print(', '.join(f'{k}: {v}' for k, v in counts.items()) +
           f' -> {args.out_dir} in {time.time() - start:.1f} s')

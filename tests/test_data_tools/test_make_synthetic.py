@@ -1,8 +1,12 @@
 # Copyright (c) mmvg contributors. All rights reserved.
 import hashlib
 import json
+import os
 import os.path as osp
 import pickle
+import warnings
+
+from mmvg.datasets.importers.synthetic import prepare_synthetic
 
 
 def _digest(root):
@@ -55,3 +59,95 @@ def test_refer_files_independent_of_grefcoco(tmp_path, synthetic_raw,
     a = open(osp.join(synthetic_raw[0], 'refcoco/refs(unc).p'), 'rb').read()
     b = open(osp.join(str(tmp_path), 'refcoco/refs(unc).p'), 'rb').read()
     assert a == b
+
+
+def _tree(root):
+    """{relative path: bytes} of every file under ``root``."""
+    files = {}
+    for directory, _, names in os.walk(root):
+        for name in names:
+            path = osp.join(directory, name)
+            with open(path, 'rb') as f:
+                files[osp.relpath(path, root)] = f.read()
+    return files
+
+
+def test_prepare_equals_the_manual_steps(tmp_path, data_tool, capsys):
+    """``--prepare`` writes what make_synthetic, import_refer and
+    build_vocab write by hand, byte for byte, and only once."""
+    prepared = str(tmp_path / 'prepared')
+    tool = data_tool('make_synthetic')
+    tool.main(['--out-dir', prepared, '--num-images', '24', '--prepare'])
+    by_hand = str(tmp_path / 'by_hand')
+    tool.main(['--out-dir', by_hand, '--num-images', '24'])
+    ann_dir = osp.join(by_hand, 'annotations')
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        data_tool('import_refer').main([
+            '--refer-dir',
+            osp.join(by_hand, 'refcoco'), '--dataset', 'synthetic',
+            '--split-by', 'unc', '--data-root', by_hand, '--image-dir',
+            'train2014', '--out-dir', ann_dir
+        ])
+    data_tool('build_vocab').main([
+        osp.join(ann_dir, 'synthetic_unc_train.json'), '--out',
+        osp.join(ann_dir, 'vocab.json')
+    ])
+    prepared_files = _tree(prepared)
+    assert 'annotations/vocab.json' in prepared_files
+    assert 'annotations/synthetic_unc_testB.json' in prepared_files
+    assert prepared_files == _tree(by_hand)
+    capsys.readouterr()
+    tool.main(['--out-dir', prepared, '--num-images', '24', '--prepare'])
+    assert 'already complete' in capsys.readouterr().out
+    # A missing step is redone alone; the gRefCOCO variant is added.
+    os.remove(osp.join(prepared, 'annotations', 'vocab.json'))
+    assert prepare_synthetic(prepared, num_images=24, grefcoco=True)
+    assert _tree(prepared).items() >= prepared_files.items()
+    assert osp.isfile(osp.join(prepared, 'grefcoco', 'grefs(unc).json'))
+
+
+def test_dataset_writes_through_the_data_tool_function(tmp_path, data_tool):
+    """SyntheticDataset writes on first use what ``--prepare`` writes; the
+    generator lives with the importers, not in the dataset module."""
+    import mmvg.datasets.synthetic as dataset_module
+    from mmvg.datasets import SyntheticDataset
+    assert not hasattr(dataset_module, 'generate')
+    assert dataset_module.prepare_synthetic is prepare_synthetic
+    first_use = str(tmp_path / 'first_use')
+    dataset = SyntheticDataset(
+        data_root=first_use,
+        ann_file='annotations/synthetic_unc_val.json',
+        num_images=24,
+        seed=1,
+        test_mode=True,
+        pipeline=[])
+    assert len(dataset) > 0
+    prepared = str(tmp_path / 'prepared')
+    data_tool('make_synthetic').main([
+        '--out-dir', prepared, '--num-images', '24', '--seed', '1', '--prepare'
+    ])
+    assert _tree(first_use) == _tree(prepared)
+
+
+def test_build_vocab(synthetic_raw, tmp_path, data_tool, capsys):
+    ann_dir = str(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        data_tool('import_refer').main([
+            '--refer-dir',
+            osp.join(synthetic_raw[0], 'refcoco'), '--dataset', 'synthetic',
+            '--split-by', 'unc', '--data-root', synthetic_raw[0],
+            '--image-dir', 'train2014', '--out-dir', ann_dir
+        ])
+    out = osp.join(ann_dir, 'vocab.json')
+    data_tool('build_vocab').main(
+        [osp.join(ann_dir, 'synthetic_unc_train.json'), '--out', out])
+    assert 'words from' in capsys.readouterr().out
+    vocab = json.load(open(out))
+    assert (vocab['PAD'], vocab['UNK'], vocab['CLS']) == (0, 1, 2)
+    assert sorted(vocab.values()) == list(range(len(vocab)))
+    assert 'red' in vocab and 'the' in vocab
+    data_tool('build_vocab').main(
+        [osp.join(ann_dir, 'synthetic_unc_val.json'), '--out', out])
+    assert "is split 'val', not train" in capsys.readouterr().out

@@ -1,0 +1,39 @@
+# Copyright (c) mmvg contributors. All rights reserved.
+"""The word vocabulary file of LSTM/GRU text encoders
+(``data_tools/build_vocab.py``, the synthetic dataset's preparation)."""
+import json
+from typing import List, Sequence, Tuple
+
+from ..canonical import load_canonical
+from ..tokenizers import build_word_vocab
+
+
+def write_word_vocab(ann_files: Sequence[str],
+                     out_file: str,
+                     min_freq: int = 1) -> Tuple[int, int]:
+    """Build the word vocabulary of canonical files and write it as JSON.
+
+    Only pass canonical files of training splits: a vocabulary built on
+    val/test expressions leaks them into the model. A file whose metainfo
+    names another split is used, with a warning.
+
+    Args:
+        ann_files (Sequence[str]): Canonical files of training splits.
+        out_file (str): The vocabulary JSON (word -> id) to write.
+        min_freq (int): Words seen fewer times become ``UNK``.
+            Defaults to 1.
+
+    Returns:
+        tuple[int, int]: The number of words and of expressions.
+    """
+    texts: List[str] = []
+    for path in ann_files:
+        metainfo, records = load_canonical(path)
+        if metainfo.get('split') not in (None, 'train'):
+            print(f'warning: {path} is split {metainfo["split"]!r}, not '
+                  'train')
+        texts.extend(r['text'] for r in records)
+    vocab = build_word_vocab(texts, min_freq)
+    with open(out_file, 'w', encoding='utf-8') as f:
+        json.dump(vocab, f, indent=0)
+    return len(vocab), len(texts)
