@@ -3,7 +3,7 @@
 import mmdet.datasets  # noqa: F401
 
 from .canonical import dump_canonical, load_canonical
-from .named_datasets import (Flickr30kDataset, GRefCOCODataset,
+from .named_datasets import (Flickr30kEntitiesDataset, GRefCOCODataset,
                              MixedPretrainDataset, RefCOCODataset,
                              RefCOCOgDataset, RefCOCOPlusDataset,
                              ReferItDataset)
@@ -14,7 +14,7 @@ from .vg_dataset import VGDataset
 
 __all__ = [
     'VGDataset', 'RefCOCODataset', 'RefCOCOPlusDataset', 'RefCOCOgDataset',
-    'ReferItDataset', 'Flickr30kDataset', 'GRefCOCODataset',
+    'ReferItDataset', 'Flickr30kEntitiesDataset', 'GRefCOCODataset',
     'MixedPretrainDataset', 'SyntheticDataset', 'prepare_synthetic',
     'load_canonical', 'dump_canonical', 'HFTokenizer', 'WordVocabTokenizer',
     'build_word_vocab'

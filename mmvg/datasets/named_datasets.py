@@ -38,12 +38,14 @@ class ReferItDataset(VGDataset):
 
 
 @DATASETS.register_module()
-class Flickr30kDataset(VGDataset):
+class Flickr30kEntitiesDataset(VGDataset):
     """Flickr30k Entities.
 
     In REC mode a record is one phrase with the merged box of its
     entities; in phrase-grounding mode a record is one sentence whose
-    ``phrases`` carry the spans and all boxes of each phrase.
+    ``phrases`` carry the spans and all boxes of each phrase. Not named
+    ``Flickr30kDataset``: that is mmdet's dataset of MDETR-style files,
+    which mmdet configs build by that name (docs/en/compat.md).
     """
 
     METAINFO = dict(dataset='flickr30k', split_by=('entities', ))
