@@ -46,8 +46,9 @@ def test_strategy_leaf_configs():
         assert cfg.optim_wrapper.optimizer.type == 'AdamW'
 
 
-def _model(config):
+def _model(config, **overrides):
     cfg = Config.fromfile(osp.join(DATA_DIR, 'scale_out', config))
+    cfg.model.update(overrides)
     torch.manual_seed(0)
     return MODELS.build(cfg.model)
 
@@ -68,8 +69,10 @@ def _loss(model, indices):
 
 def test_gradient_accumulation_matches_large_batch():
     # no batch-dependent layer in eval mode (BN on running statistics, no
-    # dropout) and images of one size
-    model = _model('vltvg_tiny.py').eval()
+    # dropout) and images of one size; the auxiliary heads average over the
+    # cells under the boxes of the whole batch, a normalisation that
+    # accumulation cannot reproduce, so they are left out
+    model = _model('vltvg_tiny.py', aux_heads=None).eval()
     _loss(model, range(4)).backward()
     full = {
         n: p.grad.clone()
