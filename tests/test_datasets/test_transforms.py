@@ -10,10 +10,10 @@ from mmdet.structures.bbox import HorizontalBoxes
 from mmdet.structures.mask import BitmapMasks
 from pycocotools import mask as mask_utils
 
-from mmvg.datasets import VGDataset, build_word_vocab
+from mmvg.datasets import VGDataset
 from mmvg.datasets.transforms import (CleanText, LoadVGAnnotations,
                                       PackVGInputs, RandomCropKeepTarget,
-                                      RandomFlipVG, Tokenize, swap_left_right)
+                                      RandomFlipVG, swap_left_right)
 from mmvg.structures import VGDataSample
 from mmvg.utils import register_all_modules
 
@@ -106,57 +106,6 @@ def test_clean_text():
     assert CleanText(lowercase=False)(dict(text='A  B'))['text'] == 'A B'
 
 
-def _bert_dir(tmp_path):
-    words = [
-        '[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'the', 'red', 'cup',
-        'left', 'right', 'of'
-    ]
-    (tmp_path / 'vocab.txt').write_text('\n'.join(words) + '\n')
-    (tmp_path / 'tokenizer_config.json').write_text(
-        json.dumps(dict(tokenizer_class='BertTokenizer', do_lower_case=True)))
-    return str(tmp_path), words
-
-
-def test_tokenize_hf(tmp_path):
-    path, words = _bert_dir(tmp_path)
-    tok = Tokenize(
-        tokenizer=dict(type='HFTokenizer', name_or_path=path, max_length=6))
-    out = tok(dict(text='The red cup left of'))['tokens']
-    ids = [
-        words.index(w) for w in ('[CLS]', 'the', 'red', 'cup', 'left', '[SEP]')
-    ]
-    assert out['input_ids'].tolist() == ids  # truncated to max_length
-    assert out['input_ids'].dtype == torch.long
-    short = tok(dict(text='red zebra'))['tokens']
-    assert short['input_ids'].tolist() == [2, 6, 1, 3, 0, 0]
-    assert short['attention_mask'].tolist() == [1, 1, 1, 1, 0, 0]
-    with pytest.raises(FileNotFoundError, match='no_bert'):
-        Tokenize(
-            tokenizer=dict(
-                type='HFTokenizer', name_or_path=str(tmp_path / 'no_bert')))
-
-
-def test_tokenize_word_vocab(tmp_path):
-    vocab = build_word_vocab(['the red cup', 'the blue cup, left!', 'the'])
-    assert vocab['PAD'] == 0 and vocab['UNK'] == 1 and vocab['the'] == 3
-    path = tmp_path / 'vocab.json'
-    path.write_text(json.dumps(vocab))
-    tok = Tokenize(
-        tokenizer=dict(
-            type='WordVocabTokenizer', vocab_file=str(path), max_length=4))
-    out = tok(dict(text='The red zebra cup left'))['tokens']
-    assert out['input_ids'].tolist() == [
-        vocab['the'], vocab['red'], 1, vocab['cup']
-    ]
-    out = tok(dict(text='cup'))['tokens']
-    assert out['input_ids'].tolist() == [vocab['cup'], 0, 0, 0]
-    assert out['attention_mask'].tolist() == [1, 0, 0, 0]
-    with pytest.raises(FileNotFoundError, match='build_vocab'):
-        Tokenize(
-            tokenizer=dict(
-                type='WordVocabTokenizer', vocab_file=str(tmp_path / 'no')))
-
-
 def test_random_crop_keeps_target():
     np.random.seed(0)
     crop = RandomCropKeepTarget(ratio_range=(0.3, 0.6), prob=1.0)
@@ -191,7 +140,7 @@ def test_resize_pad_pack(resize):
     pipeline = Compose([
         dict(type='LoadVGAnnotations', with_mask=True), resize,
         dict(type='RandomCropKeepTarget', prob=1.0),
-        dict(type='Pad', size=(48, 48)),
+        dict(type='VGPad', size=(48, 48)),
         dict(type='PackVGInputs')
     ])
     packed = pipeline(_results())
@@ -207,13 +156,13 @@ def test_pack_contract():
     results = LoadVGAnnotations()(_results())
     results = Compose([
         dict(type='Resize', scale=(30, 20), keep_ratio=True),
-        dict(type='Pad', size_divisor=32),
+        dict(type='VGPad', size_divisor=32),
         dict(type='PackVGInputs')
     ])(
         results)
     sample = results['data_samples']
     assert results['inputs'].shape == (3, 32, 32)
-    # ``Pad`` (mmvg's) keeps img_shape as the size before padding.
+    # ``VGPad`` keeps img_shape as the size before padding.
     assert sample.img_shape == (20, 30) and sample.ori_shape == (40, 60)
     assert sample.pad_shape == (32, 32)
     assert sample.scale_factor == pytest.approx((0.5, 0.5))
