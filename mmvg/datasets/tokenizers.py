@@ -1,9 +1,10 @@
 # Copyright (c) mmvg contributors. All rights reserved.
-"""Tokenizers used by the :class:`Tokenize` transform.
+"""Tokenizers of the models' ``VGDataPreprocessor``.
 
 Each is a callable ``text -> dict`` of 1-D LongTensors (``input_ids``,
 ``attention_mask``, ...), registered in ``TASK_UTILS`` so that a config
-can swap them.
+can swap them. A tokenizer's ``max_length`` is the one place a model cuts
+its text.
 """
 import json
 import re
@@ -62,6 +63,10 @@ def _pad(ids: list, max_length: int, pad_id: int,
 class WordVocabTokenizer:
     """Word-level tokenizer for LSTM text encoders (SimREC).
 
+    The vocabulary is read on first use, so a model that holds this
+    tokenizer builds before the file exists (the synthetic quick start
+    writes it with the data).
+
     Args:
         vocab_file (str): JSON ``{word: id}`` written by
             ``data_tools/build_vocab.py`` from the training split.
@@ -73,34 +78,46 @@ class WordVocabTokenizer:
                  vocab_file: str,
                  max_length: int = 15,
                  pad_to_max_length: bool = True) -> None:
-        try:
-            with open(vocab_file, encoding='utf-8') as f:
-                self.vocab = json.load(f)
-        except FileNotFoundError:
-            raise FileNotFoundError(f'Vocabulary file not found: '
-                                    f'{vocab_file}; build it with '
-                                    'data_tools/build_vocab.py.') from None
+        self.vocab_file = vocab_file
         self.max_length = max_length
         self.pad_to_max_length = pad_to_max_length
+        self._vocab = None
+
+    @property
+    def vocab(self) -> Dict[str, int]:
+        if self._vocab is None:
+            try:
+                with open(self.vocab_file, encoding='utf-8') as f:
+                    self._vocab = json.load(f)
+            except FileNotFoundError:
+                raise FileNotFoundError(
+                    f'Vocabulary file not found: {self.vocab_file}; build '
+                    'it with data_tools/build_vocab.py.') from None
+        return self._vocab
 
     def __call__(self, text: str) -> Dict[str, torch.Tensor]:
-        unk = self.vocab['UNK']
-        ids = [self.vocab.get(w, unk) for w in split_words(text)]
-        return _pad(ids, self.max_length, self.vocab['PAD'],
-                    self.pad_to_max_length)
+        vocab = self.vocab
+        ids = [vocab.get(w, vocab['UNK']) for w in split_words(text)]
+        return _pad(ids, self.max_length, vocab['PAD'], self.pad_to_max_length)
 
 
 @TASK_UTILS.register_module()
 class HFTokenizer:
-    """A Hugging Face tokenizer loaded from a local directory.
+    """A Hugging Face tokenizer loaded from a local directory on first use.
 
     Args:
         name_or_path (str): Directory holding the tokenizer files
             (``vocab.txt`` for BERT). Nothing is downloaded.
-        max_length (int): Truncation length, special tokens included.
-            Defaults to 20.
+        max_length (int): The length text is cut to, special tokens
+            included: the one place an mmvg model cuts its text. Defaults
+            to 20.
         pad_to_max_length (bool): Pad to ``max_length`` (the official
-            VLTVG/LAVT recipes do). Defaults to True.
+            VLTVG recipe does). Defaults to True.
+        truncation (str): ``'special'``: Hugging Face's truncation, which
+            keeps the closing special token (``[SEP]``) of a long
+            expression (VLTVG). ``'ids'``: encode the whole expression and
+            keep its first ``max_length`` ids, dropping ``[SEP]`` (LAVT).
+            Defaults to ``'special'``.
         tokenizer_kwargs (dict, optional): Passed to ``from_pretrained``.
     """
 
@@ -108,22 +125,40 @@ class HFTokenizer:
                  name_or_path: str,
                  max_length: int = 20,
                  pad_to_max_length: bool = True,
+                 truncation: str = 'special',
                  tokenizer_kwargs: Optional[dict] = None) -> None:
-        from transformers import AutoTokenizer
-        try:
-            self.tokenizer = AutoTokenizer.from_pretrained(
-                name_or_path,
-                local_files_only=True,
-                **(tokenizer_kwargs or {}))
-        except OSError as e:
-            raise FileNotFoundError(
-                f'No tokenizer files found at {name_or_path} ({e}). Put the '
-                'tokenizer (e.g. vocab.txt and tokenizer_config.json of '
-                'bert-base-uncased) there: nothing is downloaded.') from e
+        if truncation not in ('special', 'ids'):
+            raise ValueError('truncation must be "special" or "ids", got '
+                             f'"{truncation}"')
+        self.name_or_path = name_or_path
         self.max_length = max_length
         self.pad_to_max_length = pad_to_max_length
+        self.truncation = truncation
+        self.tokenizer_kwargs = tokenizer_kwargs or {}
+        self._tokenizer = None
+
+    @property
+    def tokenizer(self):
+        if self._tokenizer is None:
+            from transformers import AutoTokenizer
+            try:
+                self._tokenizer = AutoTokenizer.from_pretrained(
+                    self.name_or_path,
+                    local_files_only=True,
+                    **self.tokenizer_kwargs)
+            except OSError as e:
+                raise FileNotFoundError(
+                    f'No tokenizer files found at {self.name_or_path} ({e}). '
+                    'Put the tokenizer (e.g. vocab.txt and '
+                    'tokenizer_config.json of bert-base-uncased) there: '
+                    'nothing is downloaded.') from e
+        return self._tokenizer
 
     def __call__(self, text: str) -> Dict[str, torch.Tensor]:
+        if self.truncation == 'ids':
+            ids = self.tokenizer(text)['input_ids']
+            return _pad(ids, self.max_length, self.tokenizer.pad_token_id,
+                        self.pad_to_max_length)
         out = self.tokenizer(
             text,
             max_length=self.max_length,

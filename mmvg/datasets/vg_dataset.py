@@ -166,4 +166,6 @@ class VGDataset(BaseDataset):
         expressions = info.pop('expressions', None)
         if expressions is not None:
             info.update(expressions[np.random.randint(len(expressions))])
+        # Transforms clean and flip ``text``; ``ori_text`` keeps the record's.
+        info['ori_text'] = info['text']
         return info

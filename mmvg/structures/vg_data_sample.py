@@ -14,7 +14,10 @@ class VGDataSample(DetDataSample):
     Meta information (set through ``set_metainfo``, read as attributes,
     e.g. ``sample.text``; the keys ``PackVGInputs`` fills):
 
-        - ``text`` (str): the referring expression as given.
+        - ``text`` (str): the expression the model reads (cleaned by
+          ``CleanText``, left/right swapped by a flip).
+        - ``ori_text`` (str): the expression as in the annotation file;
+          dumps and per-length breakdowns show it.
         - ``no_target`` (bool): True when the expression refers to nothing
           (gRefCOCO). Its ``gt_instances`` are then empty.
         - ``img_path``, ``ori_shape``, ``img_shape``, ``pad_shape``,
@@ -27,8 +30,9 @@ class VGDataSample(DetDataSample):
 
     Data fields:
 
-        - ``tokens`` (dict[str, Tensor]): the tokenized expression, e.g.
-          ``input_ids`` and ``attention_mask`` of shape (L, ). They travel
+        - ``tokens`` (dict[str, Tensor]): the tokenized ``text``, e.g.
+          ``input_ids`` and ``attention_mask`` of shape (L, ), set by the
+          model's ``VGDataPreprocessor``. They travel
           here rather than in ``inputs`` so that DeepSpeed's
           ``inputs_to_half`` never casts the integer ids to floats.
         - ``gt_instances`` (InstanceData): ``bboxes`` (N, 4) xyxy in the
@@ -59,3 +63,18 @@ class VGDataSample(DetDataSample):
 
 VGSampleList = List[VGDataSample]
 OptVGSampleList = Optional[VGSampleList]
+
+
+def record_text(metainfo: dict) -> str:
+    """The record's expression as in its annotation file (``ori_text``),
+    not the cleaned or flipped ``text`` the model reads."""
+    return metainfo.get('ori_text', metainfo.get('text', ''))
+
+
+def record_name(metainfo: dict) -> str:
+    """A short identity of a sample's record, for error messages."""
+    keys = ('img_path', 'image_id', 'ref_id', 'sent_id')
+    parts = [f'{k}={metainfo[k]!r}' for k in keys if k in metainfo]
+    if 'ori_text' in metainfo or 'text' in metainfo:
+        parts.append(f'text={record_text(metainfo)!r}')
+    return ', '.join(parts) or '<sample without identity>'

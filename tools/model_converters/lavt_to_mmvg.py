@@ -8,7 +8,7 @@ Both official layouts are read:
 - ``lavt_one``: ``model`` with the BERT inside as ``text_encoder.*``.
 
 Both become the same mmvg keys: ``backbone.*`` (mmdet's Swin names plus
-``pwams``/``lang_gates``), ``decode_head.*`` and ``text_encoder.bert.*``.
+``pwams``/``lang_gates``), ``head.*`` and ``text_encoder.bert.*``.
 Point-wise ``Conv1d`` weights of the PWAMs become ``Linear`` weights.
 """
 import argparse
@@ -65,9 +65,9 @@ def _convert_decoder(state_dict: dict) -> OrderedDict:
             raise KeyError(f'unknown decoder key "classifier.{key}"')
         kind, index, level, param = match.groups()
         if level == '1':
-            converted[f'decode_head.conv_seg.{param}'] = value
+            converted[f'head.conv_seg.{param}'] = value
             continue
-        layer = f'decode_head.fuse_layers.{_DECODER_LEVELS[level]}.' \
+        layer = f'head.fuse_layers.{_DECODER_LEVELS[level]}.' \
                 f'{int(index) - 1}'
         converted[f'{layer}.{kind}.{param}'] = value
     return converted

@@ -66,8 +66,7 @@ _VLTVG_RULES: Rules = [
     (_VG_DEC + r'norm\.(weight|bias)', r'decoder.norm.\1'),
     (_VG_DEC + r'vis_query_embed\.weight', r'decoder.query_pos.weight'),
     (_VG_DEC + r'text_query_embed\.weight', r'decoder.text_query_pos.weight'),
-    (r'bbox_embed\.layers\.(\d)\.(weight|bias)',
-     r'bbox_head.reg_layers.\1.\2'),
+    (r'bbox_embed\.layers\.(\d)\.(weight|bias)', r'head.reg_layers.\1.\2'),
 ]
 # Parts of a DETR checkpoint that VLTVG does not use.
 _DETR_UNUSED = re.compile(r'transformer\.decoder\.|class_embed\.|'

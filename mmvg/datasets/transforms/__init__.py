@@ -2,9 +2,9 @@
 from .formatting import PackVGInputs
 from .geometric import RandomCropKeepTarget, RandomFlipVG, VGPad
 from .loading import LoadVGAnnotations
-from .text import CleanText, Tokenize, swap_left_right
+from .text import CleanText, swap_left_right
 
 __all__ = [
-    'LoadVGAnnotations', 'CleanText', 'Tokenize', 'swap_left_right',
-    'RandomFlipVG', 'RandomCropKeepTarget', 'VGPad', 'PackVGInputs'
+    'LoadVGAnnotations', 'CleanText', 'swap_left_right', 'RandomFlipVG',
+    'RandomCropKeepTarget', 'VGPad', 'PackVGInputs'
 ]

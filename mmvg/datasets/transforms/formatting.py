@@ -16,7 +16,6 @@ class PackVGInputs(BaseTransform):
     ``inputs`` is the uint8 (3, H, W) image tensor, channels as loaded
     (BGR). ``gt_instances`` holds ``bboxes`` (N, 4) xyxy float in the
     network input frame, ``labels`` (zeros) and, when loaded, ``masks``.
-    ``tokens`` (from :class:`Tokenize`) go to ``data_samples.tokens``.
     The geometry keys default to identity when no resize, pad or flip
     ran, so predictions can always be mapped back.
 
@@ -24,9 +23,9 @@ class PackVGInputs(BaseTransform):
         meta_keys (tuple[str]): Keys copied into the metainfo.
     """
 
-    META_KEYS = ('text', 'img_path', 'ori_shape', 'img_shape', 'pad_shape',
-                 'scale_factor', 'flip', 'flip_direction', 'image_id',
-                 'ref_id', 'sent_id', 'no_target', 'ori_gt_bboxes',
+    META_KEYS = ('text', 'ori_text', 'img_path', 'ori_shape', 'img_shape',
+                 'pad_shape', 'scale_factor', 'flip', 'flip_direction',
+                 'image_id', 'ref_id', 'sent_id', 'no_target', 'ori_gt_bboxes',
                  'ori_gt_mask')
 
     def __init__(self, meta_keys: tuple = META_KEYS) -> None:
@@ -60,8 +59,6 @@ class PackVGInputs(BaseTransform):
             if 'gt_masks' in results:
                 instances.masks = results['gt_masks']
             sample.gt_instances = instances
-        if 'tokens' in results:
-            sample.tokens = results['tokens']
         sample.set_metainfo(
             {k: results[k]
              for k in self.meta_keys if k in results})

@@ -4,7 +4,7 @@ import unicodedata
 
 from mmcv.transforms import BaseTransform
 
-from mmvg.registry import TASK_UTILS, TRANSFORMS
+from mmvg.registry import TRANSFORMS
 
 # Whole words only: "bright", "upright" and "leftover" stay as they are.
 _SIDE_WORDS = re.compile(r'\b(left|right)(most|ward|wards)?\b', re.IGNORECASE)
@@ -32,6 +32,9 @@ class CleanText(BaseTransform):
     """Normalise ``results['text']``: unicode NFKC, whitespace collapsed,
     optionally lower-cased.
 
+    The record's own text stays in ``results['ori_text']`` (set by the
+    dataset). Tokenization is the model's (``VGDataPreprocessor``).
+
     Args:
         lowercase (bool): Lower-case the text. Defaults to True.
     """
@@ -44,26 +47,3 @@ class CleanText(BaseTransform):
         text = ' '.join(text.split())
         results['text'] = text.lower() if self.lowercase else text
         return results
-
-
-@TRANSFORMS.register_module()
-class Tokenize(BaseTransform):
-    """Tokenize ``results['text']`` into ``results['tokens']``.
-
-    Args:
-        tokenizer (dict): Config of a tokenizer in ``TASK_UTILS``, e.g.
-            ``dict(type='HFTokenizer', name_or_path='data/bert-base-uncased',
-            max_length=20)`` or ``dict(type='WordVocabTokenizer',
-            vocab_file=..., max_length=15)``.
-    """
-
-    def __init__(self, tokenizer: dict) -> None:
-        self.tokenizer_cfg = tokenizer
-        self.tokenizer = TASK_UTILS.build(tokenizer)
-
-    def transform(self, results: dict) -> dict:
-        results['tokens'] = self.tokenizer(results['text'])
-        return results
-
-    def __repr__(self) -> str:
-        return f'{type(self).__name__}(tokenizer={self.tokenizer_cfg})'

@@ -4,6 +4,8 @@ from typing import Dict, List, Optional, Sequence
 
 from mmengine.evaluator import BaseMetric
 
+from mmvg.structures import record_text
+
 
 class BaseVGMetric(BaseMetric):
     """Per-sample accumulation with optional breakdowns.
@@ -71,7 +73,7 @@ class BaseVGMetric(BaseMetric):
         """
         for data_sample in data_samples:
             record = self.sample_record(data_sample)
-            record['num_words'] = len(str(data_sample.get('text', '')).split())
+            record['num_words'] = len(record_text(data_sample).split())
             self.results.append(record)
 
     def length_bucket(self, num_words: int) -> str:

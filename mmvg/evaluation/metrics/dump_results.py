@@ -8,10 +8,10 @@ import numpy as np
 from mmengine.evaluator import BaseMetric
 
 from mmvg.registry import METRICS
+from mmvg.structures import record_text
 from .utils import box_iou, get_gt_bboxes, get_pred_bboxes, mask_counts
 
-_IDENTITY_KEYS = ('img_path', 'image_id', 'ref_id', 'sent_id', 'text',
-                  'no_target')
+_IDENTITY_KEYS = ('img_path', 'image_id', 'ref_id', 'sent_id', 'no_target')
 
 # Files written so far by this process: the first split of a
 # ``MultiSplitTestLoop`` run truncates the file, the later ones append.
@@ -88,6 +88,8 @@ class DumpGroundingResults(BaseMetric):
                 k: data_sample[k]
                 for k in _IDENTITY_KEYS if k in data_sample
             }
+            # The expression as annotated, not as cleaned for the model.
+            line['text'] = record_text(data_sample)
             line.update(self._box_fields(data_sample))
             line['mask_iou'] = None
             pred = data_sample.get('pred_instances') or {}

@@ -4,8 +4,9 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 from mmvg.registry import METRICS
+from mmvg.structures import record_name
 from .base_vg_metric import BaseVGMetric
-from .utils import box_iou, describe, get_gt_bboxes, get_pred_bboxes
+from .utils import box_iou, get_gt_bboxes, get_pred_bboxes
 
 PROTOCOLS = ('any', 'merged')
 
@@ -80,7 +81,7 @@ class PhraseGroundingMetric(BaseVGMetric):
         if len(gt_bboxes) == 0:
             raise ValueError('PhraseGroundingMetric needs at least one '
                              'ground-truth box per phrase: '
-                             f'{describe(data_sample)}')
+                             f'{record_name(data_sample)}')
         pred_bboxes, _ = get_pred_bboxes(data_sample)
         record = dict(num_targets=len(gt_bboxes))
         if 'any' in self.protocols:

@@ -4,8 +4,9 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 
 from mmvg.registry import METRICS
+from mmvg.structures import record_name
 from .base_vg_metric import BaseVGMetric
-from .utils import box_iou, describe, get_gt_bboxes, get_pred_bboxes
+from .utils import box_iou, get_gt_bboxes, get_pred_bboxes
 
 # Acc@0.5:0.9 averages Acc over these thresholds (step 0.05).
 DEFAULT_RANGE_THRS = tuple(np.round(np.linspace(0.5, 0.9, 9), 2).tolist())
@@ -69,7 +70,7 @@ class RECMetric(BaseVGMetric):
         if len(gt_bboxes) == 0:
             raise ValueError('RECMetric needs at least one ground-truth box '
                              'per sample (use GRECMetric for no-target '
-                             f'data): {describe(data_sample)}')
+                             f'data): {record_name(data_sample)}')
         pred_bboxes, _ = get_pred_bboxes(data_sample)
         iou = 0.0
         if len(pred_bboxes) > 0:

@@ -12,6 +12,8 @@ import numpy as np
 import pycocotools.mask as mask_utils
 import torch
 
+from mmvg.structures import record_name
+
 
 def to_numpy(value) -> np.ndarray:
     """Turn a tensor, a mmdet ``BitmapMasks`` or a sequence into numpy."""
@@ -24,13 +26,6 @@ def to_numpy(value) -> np.ndarray:
     if hasattr(value, 'to_ndarray'):
         return value.to_ndarray()
     return np.asarray(value)
-
-
-def describe(data_sample: dict) -> str:
-    """A short identity of a record, for error messages."""
-    keys = ('img_path', 'image_id', 'ref_id', 'sent_id', 'text')
-    parts = [f'{k}={data_sample[k]!r}' for k in keys if k in data_sample]
-    return ', '.join(parts) or '<sample without identity>'
 
 
 def box_area(boxes: np.ndarray) -> np.ndarray:
@@ -86,7 +81,7 @@ def get_gt_bboxes(data_sample: dict) -> np.ndarray:
     if 'ori_gt_bboxes' not in data_sample:
         raise KeyError('the sample has no `ori_gt_bboxes` (ground-truth '
                        'boxes in original coordinates, set by the dataset): '
-                       f'{describe(data_sample)}')
+                       f'{record_name(data_sample)}')
     return to_numpy(data_sample['ori_gt_bboxes']).astype(np.float64).reshape(
         -1, 4)
 
@@ -104,7 +99,7 @@ def get_pred_bboxes(data_sample: dict) -> Tuple[np.ndarray, np.ndarray]:
     pred = data_sample.get('pred_instances')
     if pred is None or 'bboxes' not in pred:
         raise KeyError('the sample has no `pred_instances.bboxes`: '
-                       f'{describe(data_sample)}')
+                       f'{record_name(data_sample)}')
     bboxes = to_numpy(pred['bboxes']).astype(np.float64).reshape(-1, 4)
     if 'scores' in pred:
         # Scores keep their precision: thresholds are compared in it.
@@ -115,7 +110,7 @@ def get_pred_bboxes(data_sample: dict) -> Tuple[np.ndarray, np.ndarray]:
         scores = np.zeros(len(bboxes), dtype=np.float32)
     if len(scores) != len(bboxes):
         raise ValueError(f'{len(bboxes)} predicted boxes but {len(scores)} '
-                         f'scores: {describe(data_sample)}')
+                         f'scores: {record_name(data_sample)}')
     order = np.argsort(-scores, kind='stable')
     return bboxes[order], scores[order]
 
@@ -125,7 +120,7 @@ def _top_mask(pred: dict, key: str, shape: Tuple[int, int],
     """The highest-scoring predicted mask under ``key``, or an empty one."""
     if key not in pred:
         raise KeyError(f'the sample has no `pred_instances.{key}`: '
-                       f'{describe(data_sample)}')
+                       f'{record_name(data_sample)}')
     masks = pred[key]
     if len(masks) == 0:
         return np.zeros(shape, dtype=bool)
@@ -141,7 +136,7 @@ def _gt_rle(data_sample: dict) -> dict:
     if rle is None:
         raise KeyError('the sample has no `ori_gt_mask` (RLE of the '
                        'ground-truth mask at original resolution): '
-                       f'{describe(data_sample)}')
+                       f'{record_name(data_sample)}')
     if isinstance(rle.get('counts'), list):
         height, width = rle['size']
         rle = mask_utils.frPyObjects(rle, height, width)
@@ -154,7 +149,7 @@ def _input_gt_mask(data_sample: dict) -> np.ndarray:
     if 'masks' not in gt_instances:
         raise KeyError('the sample has no `gt_instances.masks`, needed '
                        "with resolution='input': "
-                       f'{describe(data_sample)}')
+                       f'{record_name(data_sample)}')
     h, w = data_sample['img_shape'][:2]
     gt_masks = to_numpy(gt_instances['masks']).astype(bool)
     # A union over zero masks (no target) is an all-False mask.
@@ -185,7 +180,7 @@ def mask_counts(data_sample: dict,
     pred = data_sample.get('pred_instances')
     if pred is None:
         raise KeyError('the sample has no `pred_instances`: '
-                       f'{describe(data_sample)}')
+                       f'{record_name(data_sample)}')
     if resolution == 'original':
         gt_rle = _gt_rle(data_sample)
         shape = tuple(gt_rle['size'])
@@ -201,7 +196,7 @@ def mask_counts(data_sample: dict,
         raise ValueError(f'predicted mask of shape {pred_mask.shape} and '
                          f'ground truth of shape {shape} differ '
                          f"(resolution='{resolution}'): "
-                         f'{describe(data_sample)}')
+                         f'{record_name(data_sample)}')
     if resolution == 'original':
         # Encoding the prediction and intersecting RLEs is about twice as
         # fast as decoding the ground truth and counting pixels.

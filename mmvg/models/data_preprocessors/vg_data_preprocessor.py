@@ -5,29 +5,33 @@ import torch
 import torch.nn.functional as F
 from mmdet.models.data_preprocessors import DetDataPreprocessor
 
-from mmvg.registry import MODELS
+from mmvg.registry import MODELS, TASK_UTILS
 
 
 @MODELS.register_module()
 class VGDataPreprocessor(DetDataPreprocessor):
-    """Batch the images and the tokenized expressions of grounding samples.
+    """Batch the images and tokenize the expressions of grounding samples.
 
     On top of mmdet's :class:`DetDataPreprocessor` (normalise, convert
     BGR to RGB, pad the images into one tensor, record
     ``batch_input_shape``/``pad_shape``) it
 
-    - pads every sample's ``tokens`` to the longest expression of the batch
-      (or truncates them to ``max_token_length``) and moves them to the
-      device, so that the grounder stacks them into (N, L) tensors
-      (:meth:`BaseGrounder.stack_tokens`).
-      The tokens stay in the data samples: DeepSpeed casts ``inputs`` to
-      half precision, which would corrupt integer ids.
+    - tokenizes every sample's ``text`` with the model's ``tokenizer`` (the
+      tokenizer belongs to the model, so one dataset config serves every
+      model; its ``max_length`` is the one place text is cut), pads the
+      tokens to the longest expression of the batch and stores them in
+      ``data_sample.tokens`` on the device, for the grounder to stack into
+      (N, L) tensors (:meth:`BaseGrounder.stack_tokens`). The tokens stay
+      in the data samples: DeepSpeed casts ``inputs`` to half precision,
+      which would corrupt integer ids.
     - stores ``pixel_mask`` in each data sample: a bool (H, W) tensor over
       the padded batch, True on padding pixels (DETR's convention).
 
     Args:
-        max_token_length (int, optional): Expressions with more tokens are
-            truncated to this length. Defaults to None (no limit).
+        tokenizer (dict, optional): A tokenizer in ``TASK_UTILS``, e.g.
+            ``dict(type='HFTokenizer', name_or_path='data/bert-base-uncased',
+            max_length=40)``. Without it the samples must already hold
+            ``tokens``. Defaults to None.
         token_pad_values (dict, optional): The padding value per token key.
             Keys not listed pad with 0 (BERT's ``[PAD]`` id, a masked-out
             attention position, segment 0). Defaults to None.
@@ -35,18 +39,15 @@ class VGDataPreprocessor(DetDataPreprocessor):
     """
 
     def __init__(self,
-                 max_token_length: Optional[int] = None,
+                 tokenizer: Optional[dict] = None,
                  token_pad_values: Optional[Dict[str, int]] = None,
                  **kwargs) -> None:
         super().__init__(**kwargs)
-        if max_token_length is not None and max_token_length < 1:
-            raise ValueError('max_token_length must be positive, got '
-                             f'{max_token_length}')
-        self.max_token_length = max_token_length
+        self.tokenizer = TASK_UTILS.build(tokenizer) if tokenizer else None
         self.token_pad_values = token_pad_values or {}
 
     def forward(self, data: dict, training: bool = False) -> dict:
-        """Normalise and pad the images, pad the tokens, build pixel masks.
+        """Normalise and pad the images, tokenize, build pixel masks.
 
         Args:
             data (dict): ``inputs`` (list of uint8 (3, H, W) tensors) and
@@ -59,6 +60,9 @@ class VGDataPreprocessor(DetDataPreprocessor):
         data = super().forward(data, training)
         inputs, data_samples = data['inputs'], data['data_samples']
         if data_samples is not None:
+            if self.tokenizer is not None:
+                for sample in data_samples:
+                    sample.tokens = self.tokenizer(sample.text)
             self._pad_tokens(data_samples, inputs.device)
             self._set_pixel_masks(data_samples, inputs)
         return data
@@ -69,12 +73,10 @@ class VGDataPreprocessor(DetDataPreprocessor):
         keys = data_samples[0].tokens.keys()
         length = max(
             len(sample.tokens['input_ids']) for sample in data_samples)
-        if self.max_token_length is not None:
-            length = min(length, self.max_token_length)
         for sample in data_samples:
             padded = {}
             for key in keys:
-                value = torch.as_tensor(sample.tokens[key])[:length]
+                value = torch.as_tensor(sample.tokens[key])
                 pad = self.token_pad_values.get(key, 0)
                 value = F.pad(value, (0, length - len(value)), value=pad)
                 padded[key] = value.to(device)

@@ -3,25 +3,41 @@ from abc import ABCMeta, abstractmethod
 from typing import Dict, List, Optional, Tuple, Union
 
 import torch
-from mmdet.structures.bbox import bbox_flip
 from mmengine.model import BaseModel
 from mmengine.structures import InstanceData
-from torch import Tensor
+from torch import Tensor, nn
 
-from mmvg.structures import OptVGSampleList, VGDataSample, VGSampleList
+from mmvg.registry import MODELS
+from mmvg.structures import OptVGSampleList, VGSampleList
 
-ForwardResults = Union[Dict[str, Tensor], VGSampleList, Tuple[Tensor, ...],
-                       Tensor]
+ForwardResults = Union[Dict[str, Tensor], VGSampleList, Tuple[Tensor, ...]]
 
 
 class BaseGrounder(BaseModel, metaclass=ABCMeta):
     """The base class of grounders: image + expression -> box / mask.
 
-    It mirrors mmdet's ``BaseDetector``: :meth:`forward` dispatches to
-    :meth:`loss`, :meth:`predict` or :meth:`_forward` by ``mode``; models
-    override those and the two feature hooks :meth:`extract_visual_feat`
-    and :meth:`extract_text_feat`. The tokenized expressions travel in the
-    data samples (``data_sample.tokens``), never in ``inputs``.
+    Like mmdet's ``SingleStageDetector`` it only composes. A model
+    implements one hook, :meth:`extract_feat`, that turns the images and
+    the samples' tokens into a dict of features; that fits two-tower
+    (separate visual and text encoders, fused later), early-fusion (words
+    inside the visual backbone), one-tower (one transformer over patches
+    and words) and region-ranking models alike. The main ``head`` and
+    the optional ``aux_heads`` read the entries they need from it (see
+    :class:`~mmvg.models.heads.BaseVGHead`).
+
+    - ``mode='loss'``: the main head's losses plus each auxiliary head's,
+      prefixed ``<name>.``; mmengine sums every key holding ``loss``.
+    - ``mode='predict'``: the main head's results (original image pixels
+      unless ``rescale=False``), with the fields of predicting auxiliary
+      heads merged in, as ``pred_instances``.
+    - ``mode='tensor'``: the main head's raw outputs (a tuple).
+
+    The tokenized expressions travel in the data samples
+    (``data_sample.tokens``, filled by ``VGDataPreprocessor``), never in
+    ``inputs``.
+
+    Subclasses build their parts, then call :meth:`build_heads`, so that
+    the heads come last in the state dict and in the initialisation order.
 
     Args:
         data_preprocessor (dict, optional): The data preprocessor config,
@@ -34,6 +50,22 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+
+    def build_heads(self,
+                    head: dict,
+                    aux_heads: Optional[Dict[str, dict]] = None) -> None:
+        """Build the main head and the named auxiliary heads.
+
+        Args:
+            head (dict): The main head.
+            aux_heads (dict[str, dict], optional): Auxiliary heads by name;
+                the name prefixes their losses.
+        """
+        self.head = MODELS.build(head)
+        self.aux_heads = nn.ModuleDict({
+            name: MODELS.build(cfg)
+            for name, cfg in (aux_heads or {}).items()
+        })
 
     def forward(self,
                 inputs: Tensor,
@@ -49,7 +81,7 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
 
         Returns:
             A dict of losses, the data samples with ``pred_instances``, or
-            the raw network outputs.
+            the main head's raw outputs.
         """
         if mode == 'loss':
             return self.loss(inputs, data_samples)
@@ -61,32 +93,70 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
                            'predict and tensor mode')
 
     @abstractmethod
+    def extract_feat(self, inputs: Tensor,
+                     data_samples: VGSampleList) -> Dict[str, Tensor]:
+        """The features the heads read, as a dict."""
+
+    def extract_text_feat(self,
+                          data_samples: VGSampleList) -> Dict[str, Tensor]:
+        """Encode the batch's tokens with ``self.text_encoder``.
+
+        Returns:
+            dict[str, Tensor]: ``word_feats`` (N, L, C), ``word_mask``
+            (N, L) bool, True on real tokens, and optional ``sent_feat``.
+        """
+        return self.text_encoder(self.stack_tokens(data_samples))
+
     def loss(self, inputs: Tensor,
              data_samples: VGSampleList) -> Dict[str, Tensor]:
-        """Compute the losses of a batch."""
+        """The losses of every head."""
+        feats = self.extract_feat(inputs, data_samples)
+        losses = self.head.loss(feats, data_samples)
+        for name, aux_head in self.aux_heads.items():
+            for key, value in aux_head.loss(feats, data_samples).items():
+                losses[f'{name}.{key}'] = value
+        return losses
 
-    @abstractmethod
-    def predict(self, inputs: Tensor,
-                data_samples: VGSampleList) -> VGSampleList:
-        """Predict, filling ``pred_instances`` in original coordinates."""
+    def predict(self,
+                inputs: Tensor,
+                data_samples: VGSampleList,
+                rescale: bool = True) -> VGSampleList:
+        """Predict, filling ``pred_instances`` (original image pixels
+        unless ``rescale=False``)."""
+        feats = self.extract_feat(inputs, data_samples)
+        results = self.head.predict(feats, data_samples, rescale=rescale)
+        for name, aux_head in self.aux_heads.items():
+            if aux_head.predicts:
+                self._merge(
+                    results,
+                    aux_head.predict(feats, data_samples, rescale=rescale),
+                    name)
+        for sample, result in zip(data_samples, results):
+            sample.pred_instances = result
+        return data_samples
 
-    @abstractmethod
-    def _forward(self, inputs: Tensor, data_samples: OptVGSampleList = None):
-        """The network's raw outputs, without post-processing."""
+    def _forward(self,
+                 inputs: Tensor,
+                 data_samples: OptVGSampleList = None) -> tuple:
+        """The main head's raw outputs."""
+        return self.head(self.extract_feat(inputs, data_samples))
 
-    def extract_visual_feat(self, inputs: Tensor, data_samples: VGSampleList):
-        """Extract visual features (hook for subclasses)."""
-        raise NotImplementedError
-
-    def extract_text_feat(self, data_samples: VGSampleList):
-        """Extract text features from ``data_samples`` (hook)."""
-        raise NotImplementedError
+    @staticmethod
+    def _merge(results: List[InstanceData], extra: List[InstanceData],
+               name: str) -> None:
+        for result, more in zip(results, extra):
+            for key in more.keys():
+                if key in result:
+                    raise KeyError(
+                        f'The auxiliary head "{name}" predicts `{key}`, '
+                        'which the main head already predicts')
+                result.set_field(more.get(key), key)
 
     @staticmethod
     def stack_tokens(data_samples: VGSampleList) -> Dict[str, Tensor]:
         """Stack the tokens of a batch into (N, L) tensors.
 
-        The data preprocessor has padded them to one length.
+        The data preprocessor has tokenized and padded them to one length.
 
         Args:
             data_samples (list[VGDataSample]): The batch.
@@ -95,8 +165,8 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
             dict[str, Tensor]: One (N, L) tensor per token key.
         """
         if not all('tokens' in sample for sample in data_samples):
-            raise KeyError('Every data sample needs `tokens`; add a tokenize '
-                           'transform to the pipeline.')
+            raise KeyError('Every data sample needs `tokens`: give the '
+                           "model's VGDataPreprocessor a `tokenizer`.")
         keys = data_samples[0].tokens.keys()
         return {
             key: torch.stack([sample.tokens[key] for sample in data_samples])
@@ -129,52 +199,3 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
             mask[:img_h, :img_w] = False
             masks.append(mask)
         return torch.stack(masks)
-
-    @staticmethod
-    def boxes_to_original(bboxes: Tensor, data_sample: VGDataSample) -> Tensor:
-        """Map xyxy boxes from the network input frame to the original image.
-
-        Undoes the flip (within ``img_shape``), then the resize
-        (``scale_factor`` = (w_scale, h_scale)), and clips to ``ori_shape``.
-
-        Args:
-            bboxes (Tensor): (K, 4) xyxy boxes in input pixels.
-            data_sample (VGDataSample): Its metainfo holds the geometry.
-
-        Returns:
-            Tensor: (K, 4) xyxy boxes in original image pixels.
-        """
-        meta = data_sample.metainfo
-        img_h, img_w = meta['img_shape'][:2]
-        bboxes = bboxes.clone()
-        bboxes[:, 0::2] = bboxes[:, 0::2].clamp(min=0, max=img_w)
-        bboxes[:, 1::2] = bboxes[:, 1::2].clamp(min=0, max=img_h)
-        if meta.get('flip', False):
-            bboxes = bbox_flip(bboxes, (img_h, img_w),
-                               meta.get('flip_direction', 'horizontal'))
-        if 'scale_factor' in meta:
-            w_scale, h_scale = meta['scale_factor'][:2]
-            bboxes = bboxes / bboxes.new_tensor(
-                [w_scale, h_scale, w_scale, h_scale])
-        if 'ori_shape' in meta:
-            ori_h, ori_w = meta['ori_shape'][:2]
-            bboxes[:, 0::2] = bboxes[:, 0::2].clamp(min=0, max=ori_w)
-            bboxes[:, 1::2] = bboxes[:, 1::2].clamp(min=0, max=ori_h)
-        return bboxes
-
-    @staticmethod
-    def add_pred_to_datasample(
-            data_samples: VGSampleList,
-            results_list: List[InstanceData]) -> VGSampleList:
-        """Store each result as ``pred_instances`` of its sample.
-
-        Args:
-            data_samples (list[VGDataSample]): The batch.
-            results_list (list[InstanceData]): One result per sample.
-
-        Returns:
-            list[VGDataSample]: The same samples, updated in place.
-        """
-        for sample, result in zip(data_samples, results_list):
-            sample.pred_instances = result
-        return data_samples

@@ -1,6 +1,12 @@
 # Copyright (c) mmvg contributors. All rights reserved.
+from .base_vg_head import (BaseVGHead, first_gt_boxes, require_gt,
+                           unpack_vg_gt_instances)
+from .box_map_head import BoxMapHead
 from .cell_category_head import CellCategoryHead
 from .lavt_mask_head import LAVTMaskHead
 from .vltvg_head import VLTVGHead
 
-__all__ = ['CellCategoryHead', 'LAVTMaskHead', 'VLTVGHead']
+__all__ = [
+    'BaseVGHead', 'BoxMapHead', 'CellCategoryHead', 'LAVTMaskHead',
+    'VLTVGHead', 'first_gt_boxes', 'require_gt', 'unpack_vg_gt_instances'
+]

@@ -1,17 +1,20 @@
 # Copyright (c) mmvg contributors. All rights reserved.
-from typing import Tuple
+from typing import Dict, List, Tuple
 
+import torch
 import torch.nn.functional as F
+from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
 from mmvg.registry import MODELS
 from ..losses import box_cell_targets
+from .base_vg_head import BaseVGHead, first_gt_boxes, require_gt
 
 
 @MODELS.register_module()
-class CellCategoryHead(nn.Module):
+class CellCategoryHead(BaseVGHead):
     """Classify the visual features under the referred box by the referred
-    object's category.
+    object's category (a training-only auxiliary head).
 
     A linear classifier scores every position of the visual feature map;
     the cross-entropy is taken over the cells the gt box covers (see
@@ -22,44 +25,68 @@ class CellCategoryHead(nn.Module):
     alone leave the backbone without shape features (a linear probe tells
     the synthetic shapes apart about as well as chance after the quick
     start, ``configs/vltvg/README.md``); this head gives the visual
-    features that signal during grounding training. It is used in training
-    only and needs ``LoadVGAnnotations(with_category=True)``.
+    features that signal during grounding training. It needs
+    ``LoadVGAnnotations(with_category=True)``.
+
+    Reads ``feats['img_feats']`` (N, H*W, C) and ``feats['hw_shape']``.
 
     Args:
-        embed_dims (int): Channels of the visual features.
+        in_channels (int): Channels of the visual features.
         num_classes (int): Number of category ids, the largest id plus one
             (ids are the dataset's own, e.g. 91 for COCO's 1-90).
         loss_weight (float): The weight of the loss. Defaults to 1.0.
+        init_cfg (dict, optional): The initialization config.
     """
 
+    predicts = False
+
     def __init__(self,
-                 embed_dims: int,
+                 in_channels: int,
                  num_classes: int,
-                 loss_weight: float = 1.0) -> None:
-        super().__init__()
+                 loss_weight: float = 1.0,
+                 init_cfg: dict = None) -> None:
+        super().__init__(init_cfg=init_cfg)
         self.num_classes = num_classes
         self.loss_weight = loss_weight
-        self.classifier = nn.Linear(embed_dims, num_classes)
+        self.classifier = nn.Linear(in_channels, num_classes)
 
-    def loss(self, img_feat: Tensor, boxes: Tensor, labels: Tensor,
-             hw_shape: Tuple[int, int]) -> Tensor:
-        """Compute the loss.
-
-        Args:
-            img_feat (Tensor): (N, H*W, C) visual features.
-            boxes (Tensor): (N, 4) xyxy gt boxes normalised to the padded
-                input.
-            labels (Tensor): (N, ) category ids of the referred objects.
-            hw_shape (tuple[int, int]): (H, W) of the feature map.
+    def forward(self, feats: Dict[str, Tensor]) -> Tuple[Tensor]:
+        """Score every position.
 
         Returns:
-            Tensor: The weighted loss, a scalar.
+            tuple[Tensor]: (N, K, H, W) category logits.
         """
+        h, w = feats['hw_shape']
+        logits = self.classifier(feats['img_feats'])  # (N, HW, K)
+        return (logits.transpose(1, 2).unflatten(2, (h, w)), )
+
+    def loss_by_feat(self, cls_logits: Tensor,
+                     batch_gt_instances: List[InstanceData],
+                     batch_img_metas: List[dict]) -> Dict[str, Tensor]:
+        """Cross-entropy over the cells under the gt box.
+
+        Args:
+            cls_logits (Tensor): (N, K, H, W) category logits.
+            batch_gt_instances (list[InstanceData]): ``bboxes`` and
+                ``labels`` (the category ids).
+            batch_img_metas (list[dict]): Metainfo.
+
+        Returns:
+            dict[str, Tensor]: ``loss_cls``.
+        """
+        name = type(self).__name__
+        labels = torch.stack([
+            torch.as_tensor(require_gt(gt, meta, 'labels', name)[0])
+            for gt, meta in zip(batch_gt_instances, batch_img_metas)
+        ]).to(cls_logits.device)
         if labels.min() < 0 or labels.max() >= self.num_classes:
             raise ValueError(
                 f'Category ids must lie in [0, {self.num_classes}); got '
                 f'{labels.tolist()}. Set num_classes to the largest id + 1.')
-        cells = box_cell_targets(boxes, hw_shape)  # (N, HW)
-        logits = self.classifier(img_feat)[cells]  # (cells, K)
+        boxes = first_gt_boxes(batch_gt_instances, batch_img_metas,
+                               name).to(cls_logits.device)
+        cells = box_cell_targets(boxes, cls_logits.shape[-2:])  # (N, HW)
+        logits = cls_logits.flatten(2).transpose(1, 2)[cells]  # (cells, K)
         targets = labels[:, None].expand_as(cells)[cells]
-        return self.loss_weight * F.cross_entropy(logits, targets)
+        return dict(loss_cls=self.loss_weight *
+                    F.cross_entropy(logits, targets))

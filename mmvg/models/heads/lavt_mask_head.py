@@ -1,20 +1,21 @@
 # Copyright (c) mmvg contributors. All rights reserved.
 """LAVT's simple top-down mask decoder."""
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
-from mmengine.model import BaseModule
 from mmengine.structures import InstanceData
+from torch import Tensor
 
 from mmvg.registry import MODELS
-from mmvg.structures import VGDataSample
+from ..utils import crop_to_image, mask_to_box, masks_to_original
+from .base_vg_head import BaseVGHead, require_gt
 
 
 @MODELS.register_module()
-class LAVTMaskHead(BaseModule):
+class LAVTMaskHead(BaseVGHead):
     """Top-down decoder that turns LAVT's four stage maps into a mask.
 
     Starting from the coarsest map, the running feature is upsampled
@@ -83,19 +84,18 @@ class LAVTMaskHead(BaseModule):
             if isinstance(m, nn.Conv2d):
                 m.reset_parameters()
 
-    def forward(self, feats: Sequence[torch.Tensor],
-                input_size: Tuple[int, int]) -> torch.Tensor:
+    def forward(self, feats: Dict[str, Tensor]) -> Tuple[Tensor]:
         """Decode the stage maps into mask logits.
 
-        Args:
-            feats (Sequence[Tensor]): Stage maps, finest first.
-            input_size (tuple[int, int]): (H, W) of the network input.
+        Reads ``feats['visual_feats']`` (the stage maps, finest first) and
+        ``feats['batch_input_shape']`` ((H, W) of the padded input).
 
         Returns:
-            Tensor: Logits of shape (B, 2, H, W); channel 1 is foreground.
+            tuple[Tensor]: Logits (B, 2, H, W); channel 1 is foreground.
         """
-        x = feats[-1]
-        for fuse, lateral in zip(self.fuse_layers, reversed(feats[:-1])):
+        maps = feats['visual_feats']
+        x = maps[-1]
+        for fuse, lateral in zip(self.fuse_layers, reversed(maps[:-1])):
             if x.shape[-2:] != lateral.shape[-2:]:
                 x = F.interpolate(
                     x,
@@ -104,21 +104,28 @@ class LAVTMaskHead(BaseModule):
                     align_corners=True)
             x = fuse(torch.cat([x, lateral], dim=1))
         logits = self.conv_seg(x)
-        return F.interpolate(
-            logits, size=input_size, mode='bilinear', align_corners=True)
+        return (F.interpolate(
+            logits,
+            size=tuple(feats['batch_input_shape']),
+            mode='bilinear',
+            align_corners=True), )
 
-    def loss_by_feat(self, logits: torch.Tensor,
-                     gt_masks: torch.Tensor) -> dict:
-        """Compute the mask losses.
+    def loss_by_feat(self, logits: Tensor,
+                     batch_gt_instances: List[InstanceData],
+                     batch_img_metas: List[dict]) -> Dict[str, Tensor]:
+        """Compute the mask losses against the union of the gt masks.
 
         Args:
-            logits (Tensor): Logits of shape (B, 2, H, W).
-            gt_masks (Tensor): Binary targets of shape (B, H, W).
+            logits (Tensor): Logits of shape (B, 2, H_pad, W_pad).
+            batch_gt_instances (list[InstanceData]): ``masks`` in the input
+                frame.
+            batch_img_metas (list[dict]): Metainfo.
 
         Returns:
             dict[str, Tensor]: ``loss_ce`` and/or ``loss_dice``.
         """
-        labels = gt_masks.long()
+        labels = self.get_targets(logits, batch_gt_instances,
+                                  batch_img_metas).long()
         losses = dict()
         if self.loss_ce is not None:
             class_weight = getattr(self.loss_ce, 'class_weight', None)
@@ -135,58 +142,54 @@ class LAVTMaskHead(BaseModule):
             losses['loss_dice'] = self.loss_dice(probs, one_hot)
         return losses
 
+    def get_targets(self, logits: Tensor,
+                    batch_gt_instances: List[InstanceData],
+                    batch_img_metas: List[dict]) -> Tensor:
+        """The union of each sample's gt masks, padded to the logits.
+
+        Returns:
+            Tensor: (B, H_pad, W_pad) bool.
+        """
+        pad_h, pad_w = logits.shape[-2:]
+        targets = []
+        for gt, meta in zip(batch_gt_instances, batch_img_metas):
+            masks = require_gt(gt, meta, 'masks', type(self).__name__)
+            if not isinstance(masks, Tensor):
+                masks = masks.to_tensor(torch.bool, logits.device)
+            union = masks.bool().any(dim=0)
+            h, w = union.shape
+            targets.append(F.pad(union, (0, pad_w - w, 0, pad_h - h)))
+        return torch.stack(targets).to(logits.device)
+
     def predict_by_feat(self,
-                        logits: torch.Tensor,
-                        batch_data_samples: List[VGDataSample],
+                        logits: Tensor,
+                        batch_img_metas: List[dict],
                         rescale: bool = True) -> List[InstanceData]:
         """Turn logits into one mask per sample.
 
         Args:
             logits (Tensor): Logits of shape (B, 2, H_pad, W_pad).
-            batch_data_samples (list[VGDataSample]): Samples with
-                ``img_shape``, ``ori_shape`` and optional ``flip`` meta.
-            rescale (bool): Whether to also map the mask to the original
-                image (``masks`` and ``bboxes``). Defaults to True.
+            batch_img_metas (list[dict]): Metainfo.
+            rescale (bool): ``masks``/``bboxes`` in the original image
+                (True) or in the input frame over ``img_shape``.
 
         Returns:
             list[InstanceData]: Per sample, one instance with ``scores``,
-            ``input_masks`` (1, h, w) in the network-input frame and, when
-            ``rescale``, ``masks`` (1, H_ori, W_ori) and ``bboxes`` (1, 4)
-            in original image coordinates.
+            ``masks`` (1, H, W), ``bboxes`` (1, 4) and ``input_masks``
+            (1, h, w), the mask in the input frame (flip kept, as its GT
+            is) for the input-resolution RES protocol.
         """
         results = []
-        for logit, sample in zip(logits, batch_data_samples):
-            meta = sample.metainfo
-            h, w = meta['img_shape'][:2]
-            logit = logit[:, :h, :w]
+        for logit, meta in zip(logits, batch_img_metas):
+            input_logit = crop_to_image(logit, meta)
             result = InstanceData()
-            # The input frame keeps the flip: its GT is flipped too.
-            result.input_masks = (logit.argmax(dim=0) == 1)[None]
-            result.scores = logit.softmax(dim=0)[1].max().reshape(1)
+            result.input_masks = (input_logit.argmax(dim=0) == 1)[None]
+            result.scores = input_logit.softmax(dim=0)[1].max().reshape(1)
             if rescale:
-                if meta.get('flip', False):
-                    if meta.get('flip_direction') not in (None, 'horizontal'):
-                        raise ValueError('LAVTMaskHead maps back '
-                                         'horizontal flips only')
-                    logit = logit.flip(-1)
-                ori_logit = F.interpolate(
-                    logit[None],
-                    size=tuple(meta['ori_shape'][:2]),
-                    mode='bilinear',
-                    align_corners=False)[0]
-                mask = ori_logit.argmax(dim=0) == 1
+                mask = masks_to_original(logit, meta).argmax(dim=0) == 1
                 result.masks = mask[None]
-                result.bboxes = _mask_to_box(mask)[None]
+            else:
+                result.masks = result.input_masks
+            result.bboxes = mask_to_box(result.masks[0])[None]
             results.append(result)
         return results
-
-
-def _mask_to_box(mask: torch.Tensor) -> torch.Tensor:
-    """Tight xyxy box of a boolean mask (zeros when the mask is empty)."""
-    ys, xs = torch.nonzero(mask, as_tuple=True)
-    if ys.numel() == 0:
-        return mask.new_zeros(4, dtype=torch.float32)
-    return torch.stack([xs.min(),
-                        ys.min(),
-                        xs.max() + 1,
-                        ys.max() + 1]).float()

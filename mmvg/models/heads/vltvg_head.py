@@ -1,25 +1,28 @@
 # Copyright (c) mmvg contributors. All rights reserved.
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import torch
 import torch.nn.functional as F
 from mmdet.structures.bbox import bbox_cxcywh_to_xyxy, bbox_xyxy_to_cxcywh
-from mmengine.model import BaseModule
 from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
 from mmvg.registry import MODELS
-from mmvg.structures import VGSampleList
+from ..utils import boxes_to_original
+from .base_vg_head import BaseVGHead, first_gt_boxes
 
 
 @MODELS.register_module()
-class VLTVGHead(BaseModule):
+class VLTVGHead(BaseVGHead):
     """Box regression head of VLTVG, applied to every decoder stage.
 
     An MLP maps each query to a normalised (cx, cy, w, h) box, relative to
     the padded batch input (``batch_input_shape``). Every stage is trained
     with L1 (on cxcywh) and GIoU (on xyxy) losses, averaged over the boxes;
     the last stage predicts.
+
+    Reads ``feats['queries']``: (S, N, Q, C), the object queries of S
+    decoder stages.
 
     Args:
         embed_dims (int): Query channels. Defaults to 256.
@@ -45,70 +48,38 @@ class VLTVGHead(BaseModule):
         self.loss_bbox = MODELS.build(loss_bbox)
         self.loss_iou = MODELS.build(loss_iou)
 
-    def forward(self, hidden_states: Tensor) -> Tensor:
-        """Regress boxes.
-
-        Args:
-            hidden_states (Tensor): (S, N, Q, C) queries of S stages.
+    def forward(self, feats: Dict[str, Tensor]) -> Tuple[Tensor]:
+        """Regress the boxes of every stage.
 
         Returns:
-            Tensor: (S, N, Q, 4) normalised cxcywh boxes.
+            tuple[Tensor]: (S, N, Q, 4) normalised cxcywh boxes.
         """
-        x = hidden_states
+        x = feats['queries']
         for i, layer in enumerate(self.reg_layers):
             x = layer(x)
             if i < len(self.reg_layers) - 1:
                 x = F.relu(x)
-        return x.sigmoid()
-
-    def loss(self, hidden_states: Tensor,
-             data_samples: VGSampleList) -> Dict[str, Tensor]:
-        """Losses of every stage; see :meth:`loss_by_feat`."""
-        return self.loss_by_feat(self(hidden_states), data_samples)
-
-    @staticmethod
-    def get_targets(data_samples: VGSampleList,
-                    device: torch.device) -> Tensor:
-        """The first gt box of every sample, as a normalised (cx, cy, w, h)
-        relative to the padded batch input.
-
-        Args:
-            data_samples (list[VGDataSample]): The batch, with
-                ``gt_instances.bboxes`` (xyxy, input pixels).
-            device (torch.device): Where the targets go.
-
-        Returns:
-            Tensor: (N, 4) targets.
-        """
-        targets = []
-        for sample in data_samples:
-            bboxes = sample.gt_instances.bboxes
-            if len(bboxes) == 0:
-                raise ValueError(
-                    'VLTVG regresses one box per expression, but the sample '
-                    f'{sample.metainfo.get("img_path")} (sent_id '
-                    f'{sample.metainfo.get("sent_id")}) has no gt box.')
-            pad_h, pad_w = sample.metainfo['batch_input_shape']
-            box = torch.as_tensor(bboxes[:1], dtype=torch.float32)
-            box = box / box.new_tensor([pad_w, pad_h, pad_w, pad_h])
-            targets.append(bbox_xyxy_to_cxcywh(box))
-        return torch.cat(targets).to(device)
+        return (x.sigmoid(), )
 
     def loss_by_feat(self, all_stage_boxes: Tensor,
-                     data_samples: VGSampleList) -> Dict[str, Tensor]:
+                     batch_gt_instances: List[InstanceData],
+                     batch_img_metas: List[dict]) -> Dict[str, Tensor]:
         """L1 and GIoU losses of every stage against the first gt box.
 
         Args:
             all_stage_boxes (Tensor): (S, N, Q, 4) normalised cxcywh boxes.
-            data_samples (list[VGDataSample]): The batch, with
-                ``gt_instances.bboxes`` (xyxy, input pixels).
+            batch_gt_instances (list[InstanceData]): ``bboxes`` (xyxy,
+                input pixels).
+            batch_img_metas (list[dict]): Metainfo.
 
         Returns:
             dict[str, Tensor]: ``loss_bbox``/``loss_iou`` of the last stage,
             ``d{i}.loss_bbox``/``d{i}.loss_iou`` of the earlier ones.
         """
         num_stages, batch, num_queries, _ = all_stage_boxes.shape
-        targets = self.get_targets(data_samples, all_stage_boxes.device)
+        targets = bbox_xyxy_to_cxcywh(
+            first_gt_boxes(batch_gt_instances, batch_img_metas,
+                           type(self).__name__)).to(all_stage_boxes.device)
         targets = targets[:, None].expand(-1, num_queries, -1).reshape(-1, 4)
         num_boxes = batch * num_queries
         losses = {}
@@ -123,30 +94,29 @@ class VLTVGHead(BaseModule):
                 avg_factor=num_boxes)
         return losses
 
-    def predict(self, hidden_states: Tensor,
-                data_samples: VGSampleList) -> List[InstanceData]:
-        """Boxes of the last stage; see :meth:`predict_by_feat`."""
-        return self.predict_by_feat(self(hidden_states[-1:]), data_samples)
-
-    def predict_by_feat(self, all_stage_boxes: Tensor,
-                        data_samples: VGSampleList) -> List[InstanceData]:
-        """Turn the last stage's boxes into xyxy input-pixel boxes.
+    def predict_by_feat(self,
+                        all_stage_boxes: Tensor,
+                        batch_img_metas: List[dict],
+                        rescale: bool = True) -> List[InstanceData]:
+        """The last stage's boxes as xyxy pixels.
 
         Args:
             all_stage_boxes (Tensor): (S, N, Q, 4) normalised cxcywh boxes.
-            data_samples (list[VGDataSample]): The batch.
+            batch_img_metas (list[dict]): Metainfo.
+            rescale (bool): Original image pixels (True) or input pixels.
 
         Returns:
-            list[InstanceData]: Per sample ``bboxes`` (Q, 4) xyxy in the
-            network input frame, ``scores`` (Q, ) and ``labels`` (Q, ).
+            list[InstanceData]: Per sample ``bboxes`` (Q, 4), ``scores``
+            (Q, ) and ``labels`` (Q, ).
         """
         results = []
-        for boxes, sample in zip(all_stage_boxes[-1], data_samples):
-            pad_h, pad_w = sample.metainfo['batch_input_shape']
+        for boxes, meta in zip(all_stage_boxes[-1], batch_img_metas):
+            pad_h, pad_w = meta['batch_input_shape']
             boxes = bbox_cxcywh_to_xyxy(boxes) * boxes.new_tensor(
                 [pad_w, pad_h, pad_w, pad_h])
             result = InstanceData()
-            result.bboxes = boxes
+            result.bboxes = (
+                boxes_to_original(boxes, meta) if rescale else boxes)
             # One query, one referred object: its score carries no ranking.
             result.scores = boxes.new_ones(len(boxes))
             result.labels = boxes.new_zeros(len(boxes), dtype=torch.long)

@@ -1,6 +1,6 @@
 # Copyright (c) mmvg contributors. All rights reserved.
 import os.path as osp
-from typing import Optional
+from typing import Dict, Optional
 
 import torch
 from mmengine.model import BaseModule
@@ -39,9 +39,16 @@ class BertTextEncoder(BaseModule):
     :meth:`init_weights`, so that a later ``load_from`` checkpoint wins; a
     missing directory fails there with its path and how to get it.
 
-    The output is the mean of the hidden states of the last
-    ``num_output_layers`` transformer layers (VLTVG averages the last 4;
-    ``1`` gives the usual last hidden state).
+    It follows mmvg's text-encoder contract: :meth:`forward` takes the
+    stacked ``tokens`` of a batch and returns a dict with ``word_feats``,
+    the mean of the hidden states of the last ``num_output_layers``
+    transformer layers (VLTVG averages the last 4; ``1`` gives the usual
+    last hidden state), and ``word_mask``, True on real tokens.
+
+    The tokenizer of the model's data preprocessor is the one place text is
+    cut to length; the encoder never truncates. Token ids longer than its
+    position table are refused with a message saying where to set the
+    length.
 
     Args:
         pretrained (str, optional): A local directory holding a BERT model
@@ -54,9 +61,6 @@ class BertTextEncoder(BaseModule):
         add_pooling_layer (bool): Whether to keep BERT's pooler. Its output
             is unused; keeping it (frozen) keeps the state dict identical to
             checkpoints that hold it. Defaults to True.
-        max_length (int, optional): Tokens beyond this length are dropped
-            instead of overflowing the position embeddings. Defaults to the
-            model's ``max_position_embeddings``.
         init_cfg (dict, optional): ``dict(type='Pretrained',
             checkpoint=<directory>)`` is accepted as ``pretrained``.
     """
@@ -66,7 +70,6 @@ class BertTextEncoder(BaseModule):
                  config: Optional[dict] = None,
                  num_output_layers: int = 1,
                  add_pooling_layer: bool = True,
-                 max_length: Optional[int] = None,
                  init_cfg: Optional[dict] = None) -> None:
         if init_cfg is not None and init_cfg.get('type') == 'Pretrained':
             pretrained = init_cfg['checkpoint']
@@ -93,7 +96,7 @@ class BertTextEncoder(BaseModule):
                 f'num_output_layers must be in [1, '
                 f'{bert_config.num_hidden_layers}], got {num_output_layers}')
         self.num_output_layers = num_output_layers
-        self.max_length = max_length or bert_config.max_position_embeddings
+        self.max_positions = bert_config.max_position_embeddings
         self.embed_dims = bert_config.hidden_size
 
     def init_weights(self) -> None:
@@ -110,29 +113,32 @@ class BertTextEncoder(BaseModule):
             self.pretrained, add_pooling_layer=self.bert.pooler is not None)
         self.bert.load_state_dict(loaded.state_dict())
 
-    def forward(self,
-                input_ids: Tensor,
-                attention_mask: Tensor,
-                token_type_ids: Optional[Tensor] = None) -> Tensor:
+    def forward(self, tokens: Dict[str, Tensor]) -> Dict[str, Tensor]:
         """Encode a batch of token ids.
 
         Args:
-            input_ids (Tensor): (N, L) token ids.
-            attention_mask (Tensor): (N, L), 1 for real tokens.
-            token_type_ids (Tensor, optional): (N, L) segment ids.
+            tokens (dict[str, Tensor]): ``input_ids`` and
+                ``attention_mask`` (1 on real tokens), optionally
+                ``token_type_ids``, each (N, L).
 
         Returns:
-            Tensor: (N, L', C) word features, ``L' = min(L, max_length)``.
+            dict[str, Tensor]: ``word_feats`` (N, L, C) and ``word_mask``
+            (N, L) bool, True on real tokens.
         """
-        input_ids = input_ids[:, :self.max_length]
-        attention_mask = attention_mask[:, :self.max_length]
-        if token_type_ids is not None:
-            token_type_ids = token_type_ids[:, :self.max_length]
+        input_ids = tokens['input_ids']
+        if input_ids.size(1) > self.max_positions:
+            raise ValueError(
+                f'{input_ids.size(1)} tokens exceed the {self.max_positions} '
+                'positions of the text encoder; set `max_length` of the '
+                "tokenizer in the model's data_preprocessor (the one place "
+                'text is cut) to at most that.')
         out = self.bert(
             input_ids=input_ids,
-            attention_mask=attention_mask.long(),
-            token_type_ids=token_type_ids,
+            attention_mask=tokens['attention_mask'].long(),
+            token_type_ids=tokens.get('token_type_ids'),
             output_hidden_states=True)
         # hidden_states[0] is the embedding output, then one per layer.
         layers = out.hidden_states[-self.num_output_layers:]
-        return torch.stack(layers, dim=0).mean(dim=0)
+        return dict(
+            word_feats=torch.stack(layers, dim=0).mean(dim=0),
+            word_mask=tokens['attention_mask'].bool())

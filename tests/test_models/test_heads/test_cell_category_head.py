@@ -2,13 +2,29 @@
 import pytest
 import torch
 import torch.nn.functional as F
+from mmengine.structures import InstanceData
 
 from mmvg.models.heads import CellCategoryHead
+
+PAD = 100  # boxes below are given normalised; the head reads pixels
 
 
 def _head():
     torch.manual_seed(0)
-    return CellCategoryHead(embed_dims=8, num_classes=5, loss_weight=2.0)
+    return CellCategoryHead(in_channels=8, num_classes=5, loss_weight=2.0)
+
+
+def _loss(head, feat, boxes, labels, hw_shape):
+    gts, metas = [], []
+    for box, label in zip(boxes, labels):
+        gt = InstanceData()
+        gt.bboxes = box[None] * PAD
+        gt.labels = torch.tensor([label])
+        gts.append(gt)
+        metas.append(dict(batch_input_shape=(PAD, PAD), img_path='a.jpg'))
+    outs = head(dict(img_feats=feat, hw_shape=hw_shape))
+    return head.loss_by_feat(
+        *outs, batch_gt_instances=gts, batch_img_metas=metas)['loss_cls']
 
 
 def test_cross_entropy_over_the_box_cells_only():
@@ -17,8 +33,7 @@ def test_cross_entropy_over_the_box_cells_only():
     # Sample 0 covers the top-left 2x2 cells, sample 1 one cell (a box
     # smaller than a cell marks the cell holding its centre).
     boxes = torch.tensor([[0.0, 0.0, 0.5, 0.5], [0.8, 0.8, 0.85, 0.85]])
-    labels = torch.tensor([1, 4])
-    loss = head.loss(feat, boxes, labels, (4, 4))
+    loss = _loss(head, feat, boxes, [1, 4], (4, 4))
     logits = head.classifier(feat)
     cells0 = [0, 1, 4, 5]
     expected = F.cross_entropy(
@@ -35,21 +50,28 @@ def test_cross_entropy_over_the_box_cells_only():
 def test_learns_the_categories():
     head = _head()
     feat = torch.randn(4, 4, 8)
-    labels = torch.tensor([0, 1, 2, 3])
+    labels = [0, 1, 2, 3]
     boxes = torch.tensor([[0.0, 0.0, 1.0, 1.0]]).repeat(4, 1)
     optim = torch.optim.Adam(head.parameters(), 0.1)
-    before = head.loss(feat, boxes, labels, (2, 2)).item()
+    before = _loss(head, feat, boxes, labels, (2, 2)).item()
     for _ in range(50):
         optim.zero_grad()
-        head.loss(feat, boxes, labels, (2, 2)).backward()
+        _loss(head, feat, boxes, labels, (2, 2)).backward()
         optim.step()
-    assert head.loss(feat, boxes, labels, (2, 2)).item() < 0.1 * before
+    assert _loss(head, feat, boxes, labels, (2, 2)).item() < 0.1 * before
 
 
 @pytest.mark.parametrize('labels', [[0, 5], [-1, 2]])
 def test_category_out_of_range_names_the_fix(labels):
     head = _head()
     with pytest.raises(ValueError, match='num_classes'):
-        head.loss(
-            torch.randn(2, 4, 8), torch.tensor([[0.0, 0.0, 1.0, 1.0]] * 2),
-            torch.tensor(labels), (2, 2))
+        _loss(head, torch.randn(2, 4, 8),
+              torch.tensor([[0.0, 0.0, 1.0, 1.0]] * 2), labels, (2, 2))
+
+
+def test_is_training_only():
+    head = _head()
+    assert not head.predicts
+    with pytest.raises(NotImplementedError, match='training-only'):
+        head.predict_by_feat(
+            torch.zeros(1, 5, 2, 2), batch_img_metas=[{}], rescale=True)

@@ -13,25 +13,38 @@ TINY_BERT = dict(
     max_position_embeddings=24)
 
 
-def test_bert_averages_last_layers():
+def _tokens(lengths, total):
+    ids = torch.randint(1, 100, (len(lengths), total))
+    mask = torch.zeros(len(lengths), total, dtype=torch.long)
+    for row, length in enumerate(lengths):
+        mask[row, :length] = 1
+    return dict(input_ids=ids * mask, attention_mask=mask)
+
+
+def test_contract_word_feats_and_mask():
     model = BertTextEncoder(config=TINY_BERT, num_output_layers=2).eval()
-    ids = torch.randint(1, 100, (2, 7))
-    mask = torch.ones(2, 7, dtype=torch.long)
-    feats = model(ids, mask)
-    assert feats.shape == (2, 7, 32)
+    tokens = _tokens([7, 4], 7)
+    out = model(tokens)
+    assert out['word_feats'].shape == (2, 7, 32)
+    # one polarity for every text encoder: True on real tokens
+    assert out['word_mask'].dtype == torch.bool
+    assert out['word_mask'].tolist() == [[True] * 7, [True] * 4 + [False] * 3]
     hidden = model.bert(
-        input_ids=ids, attention_mask=mask,
+        input_ids=tokens['input_ids'],
+        attention_mask=tokens['attention_mask'],
         output_hidden_states=True).hidden_states
-    assert torch.allclose(feats, (hidden[-1] + hidden[-2]) / 2, atol=1e-6)
+    assert torch.allclose(
+        out['word_feats'], (hidden[-1] + hidden[-2]) / 2, atol=1e-6)
     # the unused pooler is frozen
     assert not any(p.requires_grad for p in model.bert.pooler.parameters())
 
 
-def test_bert_truncates_long_input():
+def test_tokens_beyond_the_positions_name_the_one_cut():
     model = BertTextEncoder(config=TINY_BERT).eval()
-    ids = torch.randint(1, 100, (1, 40))  # longer than 24 positions
-    feats = model(ids, torch.ones_like(ids))
-    assert feats.shape == (1, 24, 32)
+    # the tokenizer is the one place text is cut; the encoder never cuts
+    with pytest.raises(ValueError, match='max_length.*data_preprocessor'):
+        model(_tokens([40], 40))
+    assert model(_tokens([24], 24))['word_feats'].shape == (1, 24, 32)
 
 
 def test_bert_missing_dir(tmp_path):

@@ -17,12 +17,12 @@ import torch
 from mmengine.config import Config
 
 from mmvg.registry import MODELS
+from mmvg.testing import get_config_path, get_tool_path
 from mmvg.utils import register_all_modules
 
 register_all_modules()
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-FIXTURES = osp.join(REPO, 'tests', 'data', 'lavt')
+FIXTURES = osp.join(osp.dirname(__file__), '..', '..', 'data', 'lavt')
 # Parameters of the official lavt / lavt_one (Swin-B window 12 + BERT-base
 # without pooler): 118,847,866 in the segmentation model plus 108,891,648
 # in BERT, counted by instantiating the official code.
@@ -47,7 +47,7 @@ SWIN_B = dict(
 
 
 def load_tool(name):
-    path = osp.join(REPO, 'tools', 'model_converters', f'{name}.py')
+    path = get_tool_path(f'model_converters/{name}.py')
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -86,13 +86,9 @@ def build_full(model_type):
     cfg = dict(
         type=model_type,
         text_encoder=dict(
-            type='BertTextEncoder',
-            config=BERT_BASE,
-            add_pooling_layer=False,
-            max_length=20),
+            type='BertTextEncoder', config=BERT_BASE, add_pooling_layer=False),
         backbone=SWIN_B,
-        decode_head=dict(
-            type='LAVTMaskHead', in_channels=(128, 256, 512, 1024)))
+        head=dict(type='LAVTMaskHead', in_channels=(128, 256, 512, 1024)))
     return on_meta(lambda: MODELS.build(cfg))
 
 
@@ -157,14 +153,11 @@ def test_swin_converter_refuses_window7():
 
 def test_dice_config_builds_the_official_size():
     cfg = Config.fromfile(
-        osp.join(REPO, 'configs', 'lavt',
-                 'lavt-one_swin-b-dice_40e_refcoco.py'))
+        get_config_path(
+            'lavt/lavt-one_swin-b_bert-base_dice_8xb4-40e_refcoco.py'))
     cfg.model.text_encoder = dict(
-        type='BertTextEncoder',
-        config=BERT_BASE,
-        add_pooling_layer=False,
-        max_length=20)
+        type='BertTextEncoder', config=BERT_BASE, add_pooling_layer=False)
     model = on_meta(lambda: MODELS.build(cfg.model))
-    assert model.decode_head.loss_ce is None
-    assert model.decode_head.loss_dice is not None
+    assert model.head.loss_ce is None
+    assert model.head.loss_dice is not None
     assert sum(p.numel() for p in model.parameters()) == OFFICIAL_NUM_PARAMS

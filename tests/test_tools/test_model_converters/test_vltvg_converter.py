@@ -6,16 +6,17 @@ import pytest
 import torch
 
 from mmvg.registry import MODELS
+from mmvg.testing import get_config_path, get_tool_path
 from mmvg.utils import register_all_modules
 
-ROOT = osp.join(osp.dirname(__file__), '..', '..')
-FIXTURE = osp.join(ROOT, 'tests', 'data', 'vltvg',
-                   'vltvg_r50_official_keys.txt')
+FIXTURE = osp.join(
+    osp.dirname(__file__), '..', '..', 'data', 'vltvg',
+    'vltvg_r50_official_keys.txt')
 OFFICIAL_R50_PARAMS = 152_077_254
 
 
 def _converter():
-    path = osp.join(ROOT, 'tools', 'model_converters', 'vltvg_to_mmvg.py')
+    path = get_tool_path('model_converters/vltvg_to_mmvg.py')
     spec = importlib.util.spec_from_file_location('vltvg_to_mmvg', path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -37,7 +38,7 @@ def _r50_on_meta():
     from mmengine.config import Config
     register_all_modules()
     cfg = Config.fromfile(
-        osp.join(ROOT, 'configs', 'vltvg', 'vltvg_r50_90e_refcoco.py'))
+        get_config_path('vltvg/vltvg_r50_bert-base_4xb16-90e_refcoco.py'))
     with torch.device('meta'):
         return MODELS.build(cfg.model)
 

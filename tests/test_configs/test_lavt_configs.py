@@ -6,21 +6,24 @@ import pytest
 import torch
 from mmengine.config import Config
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmvg.testing import (demo_vg_inputs, get_config_path, get_grounder_cfg,
+                          get_resource_dir)
+
 # the model configs; the strategy leaves (``*_deepspeed-*``, ``*_fsdp*``)
 # only add a strategy and are checked with the scale-out tests
 CONFIGS = sorted(
-    p for p in glob.glob(osp.join(REPO, 'configs', 'lavt', '*swin-b*.py'))
+    p for p in glob.glob(
+        osp.join(get_resource_dir('configs'), 'lavt', '*swin-b*.py'))
     if 'deepspeed' not in p and 'fsdp' not in p)
 
 
 def test_all_datasets_and_variants_present():
     names = {osp.basename(p)[:-3] for p in CONFIGS}
-    for dataset in ('refcoco', 'refcoco_plus', 'refcocog_umd',
-                    'refcocog_google'):
-        for model in ('lavt_swin-b', 'lavt-one_swin-b',
-                      'lavt-one_swin-b-dice'):
-            assert f'{model}_40e_{dataset}' in names
+    for dataset in ('refcoco', 'refcoco-plus', 'refcocog-umd',
+                    'refcocog-google'):
+        for model in ('lavt_swin-b_bert-base', 'lavt-one_swin-b_bert-base',
+                      'lavt-one_swin-b_bert-base_dice'):
+            assert f'{model}_8xb4-40e_{dataset}' in names
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
@@ -31,7 +34,10 @@ def test_official_settings(path):
     assert model.backbone.window_size == 12
     assert model.backbone.embed_dims == 128
     assert model.backbone.depths == (2, 2, 18, 2)
-    assert model.text_encoder.max_length == 20
+    # LAVT cuts the ids after 20, [SEP] of long expressions included
+    tokenizer = model.data_preprocessor.tokenizer
+    assert (tokenizer.max_length, tokenizer.truncation) == (20, 'ids')
+    assert not any(t.type == 'Tokenize' for t in cfg.train_pipeline)
     resize = [t for t in cfg.train_pipeline if t.type == 'Resize'][0]
     assert resize.scale == (480, 480) and not resize.keep_ratio
     assert cfg.train_cfg.max_epochs == 40
@@ -43,26 +49,25 @@ def test_official_settings(path):
     assert cfg.val_evaluator.resolution == 'input'
     checkpoint = cfg.default_hooks.checkpoint
     assert (checkpoint.save_best, checkpoint.rule) == ('res/oIoU', 'greater')
-    head = model.decode_head
+    head = model.head
     if 'dice' in path:
         assert head.loss_ce is None and head.loss_dice.type == 'DiceLoss'
     else:
         assert head.loss_ce.class_weight == [0.9, 1.1]
-    dataset = osp.basename(path)[:-3].split('_40e_')[1]
+    dataset = osp.basename(path)[:-3].split('-40e_')[1]
     ann = cfg.train_dataloader.dataset.ann_file
     assert ann.endswith('_train.json')
-    assert dataset.replace('_plus', '+') in ann
+    assert dataset.replace('-plus', '+').replace('-', '_') in ann
 
 
 def test_optimizer_groups_follow_lavt():
     from mmengine.optim import build_optim_wrapper
-    from test_lavt import tiny_lavt
 
     from mmvg.registry import MODELS
     from mmvg.utils import register_all_modules
     register_all_modules()
     cfg = Config.fromfile(CONFIGS[-1])
-    model = MODELS.build(tiny_lavt())
+    model = MODELS.build(get_grounder_cfg('_base_/models/lavt_swin-tiny.py'))
     wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     names = {id(p): n for n, p in model.named_parameters()}
     groups = {
@@ -83,25 +88,26 @@ def test_optimizer_groups_follow_lavt():
     assert lr_wd('backbone.stages.0.blocks.0.attn.w_msa.'
                  'relative_position_bias_table') == (5e-5, 0)
     assert lr_wd('backbone.pwams.0.vis_proj.weight') == (5e-5, 1e-2)
-    assert lr_wd('decode_head.fuse_layers.0.0.bn.weight') == (5e-5, 1e-2)
+    assert lr_wd('head.fuse_layers.0.0.bn.weight') == (5e-5, 1e-2)
 
 
 def test_synthetic_config_trains_one_step():
     from mmengine.optim import build_optim_wrapper
-    from test_lavt import make_sample
 
     from mmvg.registry import MODELS
     from mmvg.utils import register_all_modules
     register_all_modules()
     cfg = Config.fromfile(
-        osp.join(REPO, 'configs', 'lavt', 'lavt_swin-tiny_3000i_synthetic.py'))
+        get_config_path(
+            'lavt/lavt_swin-tiny_bert-tiny_1xb16-3000i_synthetic.py'))
     assert cfg.train_cfg.max_iters * cfg.train_dataloader.batch_size == 48000
+    cfg.model.data_preprocessor.tokenizer = None
     model = MODELS.build(cfg.model)
     wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
-    samples = [make_sample(i, size=(96, 96)) for i in range(2)]
-    for sample in samples:
-        sample.tokens = {k: v.clamp(max=20) for k, v in sample.tokens.items()}
-    inputs = [torch.randint(0, 255, (3, 96, 96), dtype=torch.uint8)] * 2
-    log_vars = model.train_step(
-        dict(inputs=inputs, data_samples=samples), wrapper)
+    batch = demo_vg_inputs(image_shapes=((96, 96), ), with_mask=True)
+    for sample in batch['data_samples']:
+        sample.tokens = dict(
+            input_ids=torch.randint(1, 20, (6, )),
+            attention_mask=torch.ones(6, dtype=torch.long))
+    log_vars = model.train_step(batch, wrapper)
     assert torch.isfinite(log_vars['loss'])
