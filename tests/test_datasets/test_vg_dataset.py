@@ -148,7 +148,7 @@ def test_jsonl_streamed(synthetic_canonical, tmp_path):
 
 @pytest.mark.parametrize('name', [
     'RefCOCODataset', 'RefCOCOPlusDataset', 'RefCOCOgDataset',
-    'ReferItDataset', 'Flickr30kDataset', 'GRefCOCODataset',
+    'ReferItDataset', 'Flickr30kEntitiesDataset', 'GRefCOCODataset',
     'MixedPretrainDataset'
 ])
 def test_named_datasets(name, synthetic_canonical):
@@ -167,3 +167,41 @@ def test_named_datasets(name, synthetic_canonical):
 def test_bad_sampling():
     with pytest.raises(ValueError, match='sampling'):
         VGDataset(ann_file='x.json', sampling='image')
+
+
+def test_ori_text_reaches_the_sample_and_the_dump(synthetic_canonical,
+                                                  tmp_path):
+    """The dataset keeps the record's expression as ``ori_text``; the
+    pipeline cleans and flips only ``text``; dumps show ``ori_text``."""
+    import torch
+    from mmengine.structures import InstanceData
+
+    from mmvg.evaluation.metrics import DumpGroundingResults
+    root, ann_dir = synthetic_canonical
+    ds = _dataset(
+        root,
+        ann_dir,
+        split='train',
+        pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(type='LoadVGAnnotations'),
+            dict(type='CleanText'),
+            dict(type='RandomFlipVG', prob=1.0),
+            dict(type='PackVGInputs')
+        ])
+    index = next(
+        i for i in range(len(ds)) if ' left' in ds.get_data_info(i)['text'])
+    record = ds.get_data_info(index)
+    assert record['ori_text'] == record['text']
+    sample = ds[index]['data_samples']
+    assert sample.ori_text == record['text']
+    assert sample.text == record['text'].replace(' left', ' right')
+    assert 'tokens' not in sample
+    sample.pred_instances = InstanceData(
+        bboxes=torch.tensor(sample.ori_gt_bboxes[:1]), scores=torch.ones(1))
+    out = tmp_path / 'dump.jsonl'
+    metric = DumpGroundingResults(out_file_path=str(out))
+    metric.process(None, [sample.to_dict()])
+    metric.evaluate(1)
+    line = json.loads(out.read_text())
+    assert line['text'] == record['text'] and line['correct'] is True

@@ -56,6 +56,22 @@ def test_lines_hold_prediction_gt_iou_and_correct(tmp_path):
     assert third['iou'] is None and third['correct'] is None
 
 
+def test_lines_show_the_records_text(tmp_path):
+    """The dump shows ``ori_text`` (the annotation's expression), not the
+    cleaned or flipped ``text`` the model read."""
+    out = tmp_path / 'pred.jsonl'
+    metric = DumpGroundingResults(out_file_path=str(out))
+    flipped = sample([[0, 0, 10, 10]], [[0, 0, 10, 10]],
+                     ori_text='The cup on the  LEFT')
+    flipped['text'] = 'the cup on the right'
+    metric.process(None, [flipped, sample([[0, 0, 10, 10]], [[0, 0, 1, 1]])])
+    metric.evaluate(2)
+    first, second = read_lines(out)
+    assert first['text'] == 'The cup on the  LEFT'
+    # Samples built without ori_text (older pipelines) show ``text``.
+    assert second['text'] == 'the cup'
+
+
 def test_later_splits_append_with_their_name(tmp_path):
     out = tmp_path / 'pred.jsonl'
     out.write_text('stale line from an earlier run\n')

@@ -97,6 +97,30 @@ def test_breakdowns_by_length_and_targets():
     ]
 
 
+def test_breakdowns_and_errors_use_the_records_text():
+    """Length buckets count the words of ``ori_text`` (the annotation's
+    expression), not of the cleaned or flipped ``text``."""
+    samples = [
+        rec_sample([[0, 0, 10, 10]], [[0, 0, 10, 10]],
+                   text='dog',
+                   ori_text='Two of the dogs on the LEFT.'),
+        rec_sample([[0, 0, 10, 10]], [[50, 0, 60, 10]],
+                   text='the big brown dog on the right',
+                   ori_text='the dog'),
+    ]
+    metric = RECMetric(range_thrs=None, length_buckets=(3, 6))
+    metrics = evaluate(metric, samples)
+    assert metrics['rec/len_7+/Acc@0.5'] == 100.0
+    assert metrics['rec/len_1-3/Acc@0.5'] == 0.0
+    assert 'rec/len_4-6/Acc@0.5' not in metrics
+    no_gt = rec_sample([[0, 0, 1, 1]],
+                       np.zeros((0, 4)),
+                       text='the right cup',
+                       ori_text='The LEFT cup')
+    with pytest.raises(ValueError, match="text='The LEFT cup'"):
+        RECMetric().process(None, [no_gt])
+
+
 def test_padding_beyond_size_is_dropped():
     hit = rec_sample([[0, 0, 10, 10]], [[0, 0, 10, 10]])
     miss = rec_sample([[0, 0, 10, 10]], [[50, 0, 60, 10]])
