@@ -54,6 +54,9 @@ def atomic_write(data: Union[bytes, str], filepath: Union[str, Path]) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        # mkstemp creates the file 0600; give it the mode a plain open()
+        # would, so that others on a shared cluster can read checkpoints.
+        os.chmod(tmp_path, 0o666 & ~_umask())
         os.replace(tmp_path, filepath)
     except BaseException:
         if osp.exists(tmp_path):
@@ -65,6 +68,12 @@ def atomic_write(data: Union[bytes, str], filepath: Union[str, Path]) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 class AtomicLocalBackend(LocalBackend):

@@ -30,6 +30,15 @@ def test_atomic_write_keeps_old_file_on_failure(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == ['epoch_1.pth']
 
 
+def test_atomic_write_gives_the_mode_of_a_plain_open(tmp_path):
+    mask = os.umask(0o022)
+    try:
+        atomic_write(b'weights', tmp_path / 'epoch_1.pth')
+    finally:
+        os.umask(mask)
+    assert os.stat(tmp_path / 'epoch_1.pth').st_mode & 0o777 == 0o644
+
+
 def test_resume_picks_only_complete_checkpoints(tmp_path):
     torch.save(dict(state_dict={}), tmp_path / 'iter_2.pth')
     # a kill during torch.save leaves a truncated file

@@ -3,13 +3,13 @@
 import importlib.util
 import json
 import os
-import os.path as osp
 import subprocess
 import sys
 import textwrap
 
 import pytest
-from vg_test_utils import free_port
+
+from mmvg.testing import free_port
 
 SCRIPT = textwrap.dedent('''
     import json
@@ -100,10 +100,7 @@ def test_one_and_two_processes_agree(tmp_path):
     script = tmp_path / 'evaluate_split.py'
     script.write_text(SCRIPT)
     out_file = tmp_path / 'metrics.json'
-    repo = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
     env = dict(os.environ, OMP_NUM_THREADS='1')
-    env['PYTHONPATH'] = os.pathsep.join(
-        p for p in (repo, env.get('PYTHONPATH')) if p)
     command = [
         sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',
         '--master_addr', '127.0.0.1', '--master_port',
