@@ -97,7 +97,7 @@ def main() -> None:
                 add_metric(evaluator, dump) for evaluator in split_evaluators
             ]
 
-    cfg.setdefault('runner_type', 'Runner')
+    cfg.setdefault('runner_type', 'VGRunner')
     runner = RUNNERS.build(cfg)
     runner.test()
     finish_distributed_run()

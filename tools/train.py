@@ -91,7 +91,7 @@ def main() -> None:
 
     # mmvg's Runner (or FlexibleRunner with an mmvg strategy) starts the
     # process group without CUDA too.
-    cfg.setdefault('runner_type', 'Runner')
+    cfg.setdefault('runner_type', 'VGRunner')
     runner = RUNNERS.build(cfg)
     runner.train()
     finish_distributed_run()

@@ -15,7 +15,7 @@ from torch import nn
 
 from mmvg.registry import MODELS
 from mmvg.structures import VGDataSample
-from mmvg.utils import register_all_modules
+from mmvg.utils import register_all_modules, resolve_config_path
 
 # Test-pipeline steps that read annotations, which a user's image lacks.
 _ANNOTATION_TRANSFORMS = ('LoadVGAnnotations', )
@@ -28,7 +28,8 @@ def init_grounder(config: Union[str, Config],
     """Build a grounder from a config and load its checkpoint.
 
     Args:
-        config (str | Config): Config file path or loaded config.
+        config (str | Config): Config file path (an mmvg 0.1.0 name loads
+            the renamed file, with a warning) or loaded config.
         checkpoint (str, optional): Checkpoint path. With None the weights
             stay as initialised (for tests). Defaults to None.
         device (str): Device to put the model on. Defaults to ``'cpu'``.
@@ -38,6 +39,7 @@ def init_grounder(config: Union[str, Config],
         nn.Module: The grounder in eval mode, with its config in ``cfg``.
     """
     if isinstance(config, str):
+        config = resolve_config_path(config)
         if not osp.isfile(config):
             raise FileNotFoundError(f'Config file {config} does not exist.')
         config = Config.fromfile(config)

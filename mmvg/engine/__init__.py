@@ -7,12 +7,12 @@ from .hooks import *  # noqa: F401,F403
 from .loops import MultiSplitTestLoop
 from .model_wrappers import (MMDistributedDataParallel,
                              MMFullyShardedDataParallel)
-from .runner import Runner
+from .runner import VGRunner
 from .strategies import DDPStrategy, DeepSpeedStrategy, FSDPStrategy
 
 __all__ = [
     'load_checkpoint_file', 'restricted_getattr', 'init_dist',
     'find_latest_complete_checkpoint', 'is_complete_checkpoint',
-    'MMDistributedDataParallel', 'MMFullyShardedDataParallel', 'Runner',
+    'MMDistributedDataParallel', 'MMFullyShardedDataParallel', 'VGRunner',
     'MultiSplitTestLoop', 'DDPStrategy', 'DeepSpeedStrategy', 'FSDPStrategy'
 ]

@@ -11,8 +11,12 @@ from .distributed import init_dist
 
 
 @RUNNERS.register_module()
-class Runner(_Runner):
+class VGRunner(_Runner):
     """mmengine's ``Runner`` whose distributed start-up works without CUDA.
+
+    It has its own name because its strict ``load_from`` changes what
+    mmdet configs rely on (fine-tuning from a checkpoint with another head
+    only warns under mmengine's ``Runner``); see docs/en/compat.md.
 
     mmengine 0.10.7 calls ``torch.cuda.set_device`` for every launcher; the
     process group is started here first, through

@@ -87,6 +87,15 @@ def test_checkpoint_weights_are_loaded(quick_start, tmp_path):
         torch.testing.assert_close(value, saved[key])
 
 
+def test_old_config_name_builds_the_renamed_config():
+    old = osp.join(
+        get_resource_dir('configs'), 'vltvg',
+        'vltvg_r18-tiny_2500i_synthetic.py')
+    with pytest.warns(FutureWarning, match='1xb32-2500i_synthetic'):
+        model = init_grounder(old)
+    assert type(model).__name__ == 'VLTVG'
+
+
 def test_bad_input(quick_start, tmp_path):
     config_file, checkpoint, img_file = quick_start
     model = init_grounder(config_file, checkpoint)

@@ -180,6 +180,16 @@ def test_pack_contract():
     assert bare.scale_factor == (1.0, 1.0) and bare.pad_shape == (40, 60)
 
 
+def test_pack_refuses_mmdets_pad():
+    # mmdet's Pad sets img_shape to the padded size (an mmvg 0.1.0
+    # pipeline saying `Pad` now gets it): refused, naming the record.
+    pipeline = Compose(
+        [dict(type='Pad', size_divisor=32),
+         dict(type='PackVGInputs')])
+    with pytest.raises(ValueError, match='VGPad.*sent_id=3'):
+        pipeline(LoadVGAnnotations()(_results()))
+
+
 def test_round_trip(synthetic_raw, synthetic_canonical):
     """raw refer files -> importer -> dataset -> pipeline -> packed."""
     root, ann_dir = synthetic_canonical

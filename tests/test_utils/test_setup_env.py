@@ -15,7 +15,7 @@ def test_builds_mmdet_and_mmvg_modules_by_bare_name():
     giou = MODELS.build(dict(type='GIoULoss', loss_weight=2.0))
     assert type(giou).__name__ == 'GIoULoss'
     # mmvg's own parts win over mmengine's of the same name
-    assert RUNNERS.get('Runner').__module__ == 'mmvg.engine.runner'
+    assert RUNNERS.get('VGRunner').__module__ == 'mmvg.engine.runner'
     strategy = STRATEGIES.get('DeepSpeedStrategy')
     assert strategy.__module__ == 'mmvg.engine.strategies.strategies'
 

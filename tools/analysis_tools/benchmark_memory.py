@@ -90,7 +90,7 @@ def run_worker(args: argparse.Namespace) -> None:
     cfg.log_processor = dict(by_epoch=False)
     cfg.work_dir = tempfile.mkdtemp(prefix='benchmark_memory_')
     cfg.launcher = 'pytorch'
-    cfg.setdefault('runner_type', 'Runner')
+    cfg.setdefault('runner_type', 'VGRunner')
     if torch.cuda.is_available():
         torch.cuda.reset_peak_memory_stats()
     runner = RUNNERS.build(cfg)

@@ -6,7 +6,7 @@ from mmdet.structures.bbox import BaseBoxes
 from mmengine.structures import InstanceData
 
 from mmvg.registry import TRANSFORMS
-from mmvg.structures import VGDataSample
+from mmvg.structures import VGDataSample, record_name
 
 
 @TRANSFORMS.register_module()
@@ -37,9 +37,15 @@ class PackVGInputs(BaseTransform):
             img = img[..., None]
         inputs = torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1)))
         results.setdefault('img_shape', img.shape[:2])
-        # mmcv's Pad stores (h, w, c); the contract is (h, w).
+        if len(results.get('pad_shape', ())) == 3:
+            # mmdet's Pad: it also set img_shape to the padded size, so
+            # predictions would not be cropped to the image any more.
+            raise ValueError(
+                "The pipeline pads with mmdet's `Pad`, which sets img_shape "
+                'to the padded size; mmvg pipelines pad with `VGPad` '
+                f'(docs/en/compat.md). Record: {record_name(results)}')
         results['pad_shape'] = tuple(
-            results.get('pad_shape', results['img_shape'])[:2])
+            results.get('pad_shape', results['img_shape']))
         results.setdefault('scale_factor', (1.0, 1.0))
         results.setdefault('flip', False)
         results.setdefault('flip_direction', None)
