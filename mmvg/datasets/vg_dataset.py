@@ -1,5 +1,6 @@
 # Copyright (c) mmvg contributors. All rights reserved.
 import os.path as osp
+import warnings
 from collections import OrderedDict
 from typing import List, Optional
 
@@ -10,6 +11,7 @@ from mmvg.registry import DATASETS
 from .canonical import index_jsonl, load_canonical, read_jsonl_record
 
 SAMPLING_MODES = ('expression', 'ref')
+NAME_MISMATCH_MODES = ('warn', 'error')
 
 
 @DATASETS.register_module()
@@ -28,7 +30,19 @@ class VGDataset(BaseDataset):
     A ``.jsonl`` file is not parsed at start-up: its record lines are
     indexed in one byte buffer shared by the dataloader workers and
     decoded when read, so a million expressions load in seconds (per-ref
-    sampling and ``filter_cfg`` need every record and parse the file).
+    sampling, ``filter_cfg`` and ``drop_invalid_records`` need every
+    record and parse the file).
+
+    The file's record count and hash are checked when it is loaded, and
+    every record's values when it is read (at load time, or for an
+    indexed ``.jsonl`` file when the sample is drawn); see
+    ``docs/en/dataset_format.md``.
+
+    The metainfo is the file's, over the class's ``METAINFO`` (which
+    names the dataset the class is for), under an explicit ``metainfo``
+    argument. A file whose ``dataset`` differs from the class's warns
+    naming both, or fails with ``dataset_name_mismatch='error'``; the
+    metainfo then reports the file's dataset.
 
     Unlike mmengine's datasets, missing paths are reported when the
     dataset object is built, even with ``lazy_init=True``, so a wrong
@@ -46,9 +60,16 @@ class VGDataset(BaseDataset):
             Defaults to ``'expression'``.
         filter_cfg (dict, optional): ``filter_no_target=True`` drops
             records without target (for REC training on gRefCOCO).
+        drop_invalid_records (bool): Drop the records that fail the value
+            checks, with one warning giving their number, instead of
+            failing on the first. Defaults to False.
+        dataset_name_mismatch (str): ``'warn'`` or ``'error'`` when the
+            file's ``dataset`` is not the class's. Defaults to ``'warn'``.
+        metainfo (dict, optional): Overrides the file's and the class's
+            metainfo.
         **kwargs: Other arguments of :class:`mmengine.dataset.BaseDataset`
             (``pipeline``, ``test_mode``, ``lazy_init``, ``serialize_data``,
-            ``indices``, ``metainfo``).
+            ``indices``).
     """
 
     METAINFO: dict = dict()
@@ -60,18 +81,29 @@ class VGDataset(BaseDataset):
                  data_prefix: dict = dict(img=''),
                  sampling: str = 'expression',
                  filter_cfg: Optional[dict] = None,
+                 drop_invalid_records: bool = False,
+                 dataset_name_mismatch: str = 'warn',
+                 metainfo: Optional[dict] = None,
                  **kwargs) -> None:
         if sampling not in SAMPLING_MODES:
             raise ValueError(f'sampling must be one of {SAMPLING_MODES}, '
                              f'got {sampling!r}')
+        if dataset_name_mismatch not in NAME_MISMATCH_MODES:
+            raise ValueError('dataset_name_mismatch must be one of '
+                             f'{NAME_MISMATCH_MODES}, got '
+                             f'{dataset_name_mismatch!r}')
         if not ann_file:
             raise ValueError(f'{type(self).__name__} needs an ann_file.')
         self.sampling = sampling
+        self.drop_invalid_records = drop_invalid_records
+        self.dataset_name_mismatch = dataset_name_mismatch
+        self._explicit_metainfo = dict(metainfo or {})
         super().__init__(
             ann_file=ann_file,
             data_root=data_root,
             data_prefix=data_prefix,
             filter_cfg=filter_cfg,
+            metainfo=metainfo,
             **kwargs)
 
     def _join_prefix(self) -> None:
@@ -101,7 +133,26 @@ class VGDataset(BaseDataset):
         # every record up front: each sample is its own line of the
         # shared byte buffer, decoded when read.
         return (self.ann_file.endswith('.jsonl') and self.serialize_data
-                and not self.groups_refs and not self.filter_cfg)
+                and not self.groups_refs and not self.filter_cfg
+                and not self.drop_invalid_records)
+
+    def _adopt_file_metainfo(self, file_metainfo: dict) -> None:
+        """Merge the file's metainfo; see the class docstring."""
+        declared = type(self).METAINFO.get('dataset')
+        found = file_metainfo.get('dataset')
+        if (declared and found and declared != found
+                and 'dataset' not in self._explicit_metainfo):
+            message = (f'{type(self).__name__} is for {declared!r}, but '
+                       f'{self.ann_file} holds {found!r}')
+            advice = ('use the dataset class of the file, or pass '
+                      'metainfo=dict(dataset=...)')
+            if self.dataset_name_mismatch == 'error':
+                raise ValueError(f'{message}: {advice}.')
+            warnings.warn(f'{message}; its metainfo reports {found!r} '
+                          f'({advice} to silence this).')
+        for key, value in file_metainfo.items():
+            if key not in self._explicit_metainfo:
+                self._metainfo[key] = value
 
     def full_init(self) -> None:
         """Load the annotations; see the class docstring."""
@@ -112,8 +163,7 @@ class VGDataset(BaseDataset):
             return
         metainfo, self.data_bytes, self.data_address = index_jsonl(
             self.ann_file)
-        for key, value in metainfo.items():
-            self._metainfo.setdefault(key, value)
+        self._adopt_file_metainfo(metainfo)
         # Set first: the subset helper calls ``len``, which would re-enter.
         self._fully_initialized = True
         if self._indices is not None:
@@ -122,9 +172,9 @@ class VGDataset(BaseDataset):
 
     def load_data_list(self) -> List[dict]:
         """Read the canonical file; see :func:`load_canonical`."""
-        metainfo, records = load_canonical(self.ann_file)
-        for key, value in metainfo.items():
-            self._metainfo.setdefault(key, value)
+        metainfo, records = load_canonical(self.ann_file,
+                                           self.drop_invalid_records)
+        self._adopt_file_metainfo(metainfo)
         if not self.groups_refs:
             return records
         groups: 'OrderedDict[tuple, dict]' = OrderedDict()

@@ -2,6 +2,7 @@
 import json
 import os.path as osp
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -94,6 +95,9 @@ def test_corrupt_files(synthetic_canonical, tmp_path):
         ds.full_init()
     obj = json.loads(text)
     del obj['data_list'][3]['bboxes']
+    # As another tool writes it: without the count and hash.
+    for key in ('num_records', 'records_sha256'):
+        obj['metainfo'].pop(key, None)
     sent_id = obj['data_list'][3]['sent_id']
     (tmp_path / 'nokey.json').write_text(json.dumps(obj))
     with pytest.raises(ValueError, match=f'record 3 \\(sent_id={sent_id}'):
@@ -153,15 +157,20 @@ def test_jsonl_streamed(synthetic_canonical, tmp_path):
 ])
 def test_named_datasets(name, synthetic_canonical):
     root, ann_dir = synthetic_canonical
-    ds = DATASETS.build(
-        dict(
-            type=name,
-            data_root=root,
-            ann_file=osp.join(ann_dir, 'refcoco_unc_val.json'),
-            test_mode=True))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        ds = DATASETS.build(
+            dict(
+                type=name,
+                data_root=root,
+                ann_file=osp.join(ann_dir, 'refcoco_unc_val.json'),
+                test_mode=True))
     assert isinstance(ds, VGDataset) and len(ds) > 0
-    # The class name wins over the file's dataset name.
-    assert ds.metainfo['dataset'] == type(ds).METAINFO['dataset']
+    # The file's dataset name is reported; another class's name warns.
+    assert ds.metainfo['dataset'] == 'refcoco'
+    assert ds.metainfo['split_by'] == 'unc'
+    mismatch = [str(w.message) for w in caught if name in str(w.message)]
+    assert len(mismatch) == (name != 'RefCOCODataset')
 
 
 def test_bad_sampling():

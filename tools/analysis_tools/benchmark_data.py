@@ -8,7 +8,10 @@ DataLoader.
 writes a synthetic one with N expressions first) and the memory of the
 main process plus N dataloader workers that read every record. RSS counts
 shared pages once per process, so it over-states a forked worker's cost;
-PSS shares them out and USS counts private pages only.
+PSS shares them out and USS counts private pages only. With ``--trees``,
+only the build time, of each source tree in turn (a fresh process that
+imports mmvg from that tree), ``--repeat`` times, with the medians: a
+before/after comparison in one run.
 
 Examples::
 
@@ -16,12 +19,18 @@ Examples::
         configs/_base_/datasets/synthetic.py --num-samples 400
     python tools/analysis_tools/benchmark_data.py load /tmp/1m.jsonl \
         --generate 1000000 --num-workers 1 4
+    git worktree add /tmp/before <commit>
+    python tools/analysis_tools/benchmark_data.py load /tmp/1m.jsonl \
+        --generate 1000000 --trees /tmp/before . --repeat 3
 """
 import argparse
-import json
 import os
+import os.path as osp
+import statistics
+import subprocess
+import sys
 import time
-from typing import Dict, List
+from typing import Dict, List, Sequence
 
 import torch
 from mmengine.config import Config, DictAction
@@ -29,7 +38,7 @@ from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 from torch.utils.data import DataLoader, Dataset
 
-from mmvg.datasets import VGDataset
+from mmvg.datasets import VGDataset, dump_canonical
 from mmvg.registry import DATASETS
 from mmvg.utils import register_all_modules
 
@@ -59,32 +68,57 @@ def generate(path: str, num: int) -> None:
     """Write a canonical file with ``num`` RefCOCO-like expressions."""
     metainfo = dict(dataset='generated', split_by='none', split='train')
     words = ['man', 'left', 'red', 'shirt', 'the', 'on', 'woman', 'chair']
-    with open(path, 'w') as f:
-        if path.endswith('.jsonl'):
-            f.write(json.dumps(dict(metainfo=metainfo)) + '\n')
-        else:
-            f.write(
-                json.dumps(dict(metainfo=metainfo))[:-1] + ',"data_list":[')
-        for i in range(num):
-            rec = dict(
-                img_path=f'coco/train2014/COCO_train2014_{i // 8:012d}.jpg',
-                height=480,
-                width=640,
-                image_id=i // 8,
-                ref_id=i // 3,
-                sent_id=i,
-                text=' '.join(words[(i + k) % 8] for k in range(6)),
-                bboxes=[[10.5 + i % 100, 20.25, 200.0, 300.75]],
-                mask=None,
-                category_id=1,
-                no_target=False)
-            line = json.dumps(rec, separators=(',', ':'))
-            if path.endswith('.jsonl'):
-                f.write(line + '\n')
-            else:
-                f.write(('' if i == 0 else ',') + line)
-        if not path.endswith('.jsonl'):
-            f.write(']}')
+    dump_canonical(path, metainfo, (dict(
+        img_path=f'coco/train2014/COCO_train2014_{i // 8:012d}.jpg',
+        height=480,
+        width=640,
+        image_id=i // 8,
+        ref_id=i // 3,
+        sent_id=i,
+        text=' '.join(words[(i + k) % 8] for k in range(6)),
+        bboxes=[[10.5 + i % 100, 20.25, 200.0, 300.75]],
+        mask=None,
+        category_id=1,
+        no_target=False) for i in range(num)))
+
+
+# Run in a fresh process per tree: the time to build the dataset, its
+# length and the mmvg actually imported.
+_TIME_BUILD = """import sys, time
+import mmvg
+from mmvg.datasets import VGDataset
+start = time.time()
+dataset = VGDataset(ann_file=sys.argv[1])
+print(time.time() - start, len(dataset), mmvg.__file__)
+"""
+
+
+def time_trees(ann_file: str, trees: Sequence[str], repeat: int) -> None:
+    """Print the build time of ``ann_file`` with the mmvg of each tree,
+    the trees taking turns (in alternating order), and the medians."""
+    times: Dict[str, List[float]] = {tree: [] for tree in trees}
+    for run in range(repeat):
+        for tree in trees if run % 2 == 0 else trees[::-1]:
+            root = osp.abspath(tree)
+            proc = subprocess.run(
+                [sys.executable, '-c', _TIME_BUILD,
+                 osp.abspath(ann_file)],
+                cwd=root,
+                env=dict(os.environ, PYTHONPATH=root),
+                capture_output=True,
+                text=True)
+            if proc.returncode:
+                raise RuntimeError(f'{tree}: {proc.stderr}')
+            seconds, num, module = proc.stdout.split()
+            if not module.startswith(root + os.sep):
+                raise RuntimeError(f'{tree} imported mmvg from {module}; '
+                                   'is another mmvg installed first?')
+            times[tree].append(float(seconds))
+            print(f'run {run + 1}, {tree}: loaded {num} records in '
+                  f'{float(seconds):.2f} s')
+    for tree, values in times.items():
+        print(f'{tree}: median {statistics.median(values):.2f} s over '
+              f'{len(values)} runs')
 
 
 class _ReadAll(Dataset):
@@ -107,6 +141,9 @@ def bench_load(args) -> None:
         print(f'generated {args.generate} expressions in '
               f'{time.time() - start:.1f} s ({args.ann_file}, '
               f'{os.path.getsize(args.ann_file) / 2**20:.0f} MiB)')
+    if args.trees:
+        time_trees(args.ann_file, args.trees, args.repeat)
+        return
     start = time.time()
     dataset = VGDataset(ann_file=args.ann_file)
     print(f'loaded {len(dataset)} records in {time.time() - start:.2f} s; '
@@ -187,6 +224,14 @@ def parse_args(argv=None) -> argparse.Namespace:
         nargs='+',
         default=[1, 4],
         help='worker counts to measure')
+    load.add_argument(
+        '--trees',
+        nargs='+',
+        metavar='ROOT',
+        help='source trees whose mmvg builds the dataset in turn (build '
+        'time only, no workers)')
+    load.add_argument(
+        '--repeat', type=int, default=3, help='builds per tree with --trees')
     return parser.parse_args(argv)
 
 
