@@ -85,3 +85,17 @@ def test_benchmark_data(synthetic_config, tmp_path, capsys, analysis_tool):
     bench.main(['load', path, '--generate', '2000', '--num-workers', '0'])
     out = capsys.readouterr().out
     assert 'loaded 2000 records' in out and 'PSS' in out
+
+
+def test_benchmark_data_compares_trees(tmp_path, capsys, analysis_tool):
+    """``load --trees`` builds the dataset with each tree's mmvg in a fresh
+    process; the generated file carries its record count."""
+    from mmvg.datasets import load_canonical
+    path = str(tmp_path / 'gen.jsonl')
+    analysis_tool('benchmark_data').main([
+        'load', path, '--generate', '300', '--trees', REPO, '--repeat', '1'
+    ])
+    out = capsys.readouterr().out
+    assert out.count('loaded 300 records in') == 1
+    assert f'{REPO}: median' in out
+    assert load_canonical(path)[0]['num_records'] == 300

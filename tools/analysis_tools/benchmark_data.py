@@ -109,7 +109,8 @@ def time_trees(ann_file: str, trees: Sequence[str], repeat: int) -> None:
                 text=True)
             if proc.returncode:
                 raise RuntimeError(f'{tree}: {proc.stderr}')
-            seconds, num, module = proc.stdout.split()
+            # The last line: imports (DeepSpeed's) may print before it.
+            seconds, num, module = proc.stdout.splitlines()[-1].split()
             if not module.startswith(root + os.sep):
                 raise RuntimeError(f'{tree} imported mmvg from {module}; '
                                    'is another mmvg installed first?')
