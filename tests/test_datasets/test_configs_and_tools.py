@@ -92,9 +92,8 @@ def test_benchmark_data_compares_trees(tmp_path, capsys, analysis_tool):
     process; the generated file carries its record count."""
     from mmvg.datasets import load_canonical
     path = str(tmp_path / 'gen.jsonl')
-    analysis_tool('benchmark_data').main([
-        'load', path, '--generate', '300', '--trees', REPO, '--repeat', '1'
-    ])
+    analysis_tool('benchmark_data').main(
+        ['load', path, '--generate', '300', '--trees', REPO, '--repeat', '1'])
     out = capsys.readouterr().out
     assert out.count('loaded 300 records in') == 1
     assert f'{REPO}: median' in out
