@@ -64,3 +64,11 @@ def test_no_target_flag_defaults_to_empty_gt():
     # All-empty split: gIoU 100, cIoU has no pixels and is left out, as
     # are T-acc and Pr@X without targeted samples.
     assert metrics == {'gres/gIoU': 100.0, 'gres/N-acc': 100.0}
+
+
+def test_float_mask_is_refused_naming_the_record():
+    gt = block(slice(0, 2), slice(0, 2))
+    sample = gres_sample(gt.astype(np.float16) * 0.6, gt, False)
+    sample['sent_id'] = 3
+    with pytest.raises(TypeError, match=r"float.*x.jpg.*sent_id=3"):
+        GRESMetric().process(None, [sample])

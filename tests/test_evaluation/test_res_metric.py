@@ -126,3 +126,18 @@ def test_bad_input_is_reported_with_the_record():
         RESMetric(resolution='input').process(None, [sample])
     with pytest.raises(ValueError, match='resolution'):
         RESMetric(resolution='network')
+
+
+@pytest.mark.parametrize('resolution', ['original', 'input'])
+def test_float_mask_is_refused_naming_the_record(resolution):
+    # A probability map: every pixel non-zero, only one above 0.5.
+    gt = mask((4, 4), (0, 0))
+    probs = torch.full((1, 4, 4), 0.1)
+    probs[0, 0, 0] = 0.9
+    sample = res_sample(gt, gt, sent_id=7, img_shape=(4, 4))
+    sample['pred_instances']['masks'] = probs
+    sample['pred_instances']['input_masks'] = probs
+    sample['gt_instances'] = dict(masks=torch.as_tensor(gt[None]))
+    with pytest.raises(
+            TypeError, match=r"float32.*img_path='cat.jpg'.*sent_id=7"):
+        RESMetric(resolution=resolution).process(None, [sample])

@@ -117,7 +117,11 @@ def get_pred_bboxes(data_sample: dict) -> Tuple[np.ndarray, np.ndarray]:
 
 def _top_mask(pred: dict, key: str, shape: Tuple[int, int],
               data_sample: dict) -> np.ndarray:
-    """The highest-scoring predicted mask under ``key``, or an empty one."""
+    """The highest-scoring predicted mask under ``key``, or an empty one.
+
+    Masks must be bool, as the heads predict them: a float map is refused
+    rather than binarized by a threshold the metric would have to guess.
+    """
     if key not in pred:
         raise KeyError(f'the sample has no `pred_instances.{key}`: '
                        f'{record_name(data_sample)}')
@@ -127,7 +131,15 @@ def _top_mask(pred: dict, key: str, shape: Tuple[int, int],
     index = 0
     if 'scores' in pred and len(pred['scores']) == len(masks):
         index = int(np.argmax(to_numpy(pred['scores'])))
-    return to_numpy(masks[index]).astype(bool)
+    mask = to_numpy(masks[index])
+    if mask.dtype != bool:
+        # A probability or logit map cast to bool would make every
+        # non-zero pixel foreground and inflate the union silently.
+        raise TypeError(
+            f'`pred_instances.{key}` must hold bool masks, got dtype '
+            f'{mask.dtype}: threshold probabilities first (e.g. '
+            f'`probs > 0.5`): {record_name(data_sample)}')
+    return mask
 
 
 def _gt_rle(data_sample: dict) -> dict:
@@ -176,6 +188,10 @@ def mask_counts(data_sample: dict,
     Returns:
         tuple[int, int, int, int]: Intersection, union, predicted area and
         ground-truth area, in pixels.
+
+    Raises:
+        TypeError: The predicted mask is not bool (a probability map, say),
+            naming the record.
     """
     pred = data_sample.get('pred_instances')
     if pred is None:
