@@ -19,7 +19,7 @@ import os.path as osp
 import shutil
 import tempfile
 import warnings
-from typing import Iterable, List, Optional, Tuple
+from typing import Iterable, List, Optional, Set, Tuple
 
 import numpy as np
 
@@ -31,7 +31,7 @@ BOX_FORMAT = 'xyxy'
 # while the block is in the CPU cache.
 _BLOCK = 1 << 22
 # Files already warned about for carrying no record count.
-_WARNED_WITHOUT_COUNT = set()
+_WARNED_WITHOUT_COUNT: Set[str] = set()
 
 
 def sha256_of(path: str, chunk: int = 1 << 20) -> str:
@@ -176,8 +176,8 @@ def check_integrity(path: str, metainfo: dict, found: int,
     raise ValueError(
         f'Annotation file {path} was changed after it was written: '
         f'{found_hash}, its metainfo says records_sha256={expected_hash} '
-        '(a record edited, a corrupt copy, or a file rewritten by another '
-        'tool). Re-run its importer, or write it with '
+        '(a copy cut short, a record edited, a corrupt copy, or a file '
+        'rewritten by another tool). Re-run its importer, or write it with '
         'mmvg.datasets.dump_canonical.')
 
 
@@ -186,11 +186,13 @@ def _read_header(line: bytes, path: str) -> dict:
     if not line.strip():
         raise ValueError(f'Annotation file {path} is empty.')
     try:
-        return json.loads(line)['metainfo']
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError,
-            TypeError) as e:
-        raise ValueError(f'Annotation file {path}: the first line must be '
-                         '{"metainfo": {...}}.') from e
+        metainfo = json.loads(line)['metainfo']
+        if isinstance(metainfo, dict):
+            return metainfo
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
+        pass
+    raise ValueError(f'Annotation file {path}: the first line must be '
+                     '{"metainfo": {...}}.')
 
 
 def _load_jsonl(path: str, invalid: InvalidRecords) -> Tuple[dict, List[dict]]:
@@ -286,7 +288,7 @@ def _load_json(path: str, invalid: InvalidRecords) -> Tuple[dict, List[dict]]:
             'Re-run the importer (canonical files are JSON, never '
             'pickles).') from e
     if not isinstance(obj, dict) or 'data_list' not in obj \
-            or 'metainfo' not in obj:
+            or not isinstance(obj.get('metainfo'), dict):
         raise ValueError(
             f'Annotation file {path} is not a canonical mmvg file: it '
             'needs the keys "metainfo" and "data_list" (see '
