@@ -6,9 +6,10 @@ The toy grounder (:mod:`mmvg.testing.toy`) and the in-memory dataset
 """
 from ._inputs import demo_vg_inputs
 from ._tools import consolidate, free_port, get_tool_path, run_tool
-from ._utils import get_config_path, get_grounder_cfg, get_resource_dir
+from ._utils import (build_on_meta, get_config_path, get_grounder_cfg,
+                     get_resource_dir)
 
 __all__ = [
-    'demo_vg_inputs', 'get_config_path', 'get_grounder_cfg',
+    'build_on_meta', 'demo_vg_inputs', 'get_config_path', 'get_grounder_cfg',
     'get_resource_dir', 'get_tool_path', 'run_tool', 'free_port', 'consolidate'
 ]

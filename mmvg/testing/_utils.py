@@ -74,3 +74,29 @@ def get_grounder_cfg(path: str,
     if 'model' not in cfg:
         raise KeyError(f'{path} defines no model.')
     return copy.deepcopy(cfg.model)
+
+
+def build_on_meta(cfg: dict):
+    """Build a model on the meta device: full-size shapes, no memory.
+
+    mmdet's Swin reads its stochastic-depth rates with ``.item()`` from a
+    ``torch.linspace``, which the meta device cannot do, so that one runs
+    on the CPU.
+
+    Args:
+        cfg (dict): The model config.
+
+    Returns:
+        nn.Module: The model, its tensors on the meta device.
+    """
+    import torch
+
+    from mmvg.registry import MODELS
+    linspace = torch.linspace
+    torch.linspace = lambda *args, **kwargs: linspace(
+        *args, **dict(kwargs, device='cpu'))
+    try:
+        with torch.device('meta'):
+            return MODELS.build(cfg)
+    finally:
+        torch.linspace = linspace

@@ -24,7 +24,8 @@ def _log(result):
 
 
 def _train_and_resume(work_dir, config):
-    """Two iterations on 2 processes, then a resumed third one."""
+    """Two iterations on 2 processes, then a resumed third one; returns
+    the log of the resumed run."""
     args = ['tools/train.py', _config(config), '--work-dir', str(work_dir)]
     run_tool(args, nproc=2)
     log = _log(
@@ -34,6 +35,7 @@ def _train_and_resume(work_dir, config):
     assert 'Iter(train) [3/3]' in log
     assert 'Iter(train) [1/3]' not in log
     assert is_complete_checkpoint(str(work_dir / 'iter_3.pth'))
+    return log
 
 
 def _test_metric(config, checkpoint, work_dir, key, nproc=1):
@@ -47,6 +49,17 @@ def _test_metric(config, checkpoint, work_dir, key, nproc=1):
     match = re.search(rf'{re.escape(key)}: ([0-9.]+)', log)
     assert match, log[-2000:]
     return float(match.group(1))
+
+
+def _consolidate(strategy, checkpoint, plain):
+    """One plain checkpoint from any strategy's, also saved to ``plain``."""
+    if strategy == 'zero3':
+        run_tool(
+            ['tools/model_converters/sharded_to_pth.py', checkpoint, plain])
+        return torch.load(plain, weights_only=False)
+    consolidated = consolidate(checkpoint)
+    torch.save(consolidated, plain)
+    return consolidated
 
 
 # the config of each strategy, by model
@@ -69,16 +82,23 @@ _METRICS = dict(vltvg='rec/mIoU', lavt='res/oIoU')
 def test_train_resume_convert_test(strategy, model, tmp_path):
     """Train, save, resume, consolidate, and evaluate with tools/test.py."""
     config = _CONFIGS[strategy].format(model)
-    _train_and_resume(tmp_path, config)
+    log = _train_and_resume(tmp_path, config)
     last = str(tmp_path / 'iter_3.pth')
     plain = str(tmp_path / 'plain.pth')
-    if strategy == 'zero3':
-        run_tool(['tools/model_converters/sharded_to_pth.py', last, plain])
-        consolidated = torch.load(plain, weights_only=False)
-    else:
-        consolidated = consolidate(last)
-        torch.save(consolidated, plain)
+    consolidated = _consolidate(strategy, last, plain)
     assert consolidated['meta']['iter'] == 3
+    if model == 'lavt':
+        # BERT's embeddings (lr_mult=0) are left out of the optimizer and
+        # stay as they were after iteration 1
+        assert 'left out of the optimizer' in log
+        first = _consolidate(strategy, str(tmp_path / 'iter_1.pth'),
+                             str(tmp_path / 'first.pth'))['state_dict']
+        for key, value in consolidated['state_dict'].items():
+            if key.startswith('text_encoder.bert.embeddings.'):
+                assert torch.equal(value, first[key]), key
+        trained = 'text_encoder.bert.encoder.layer.0.output.dense.weight'
+        assert not torch.equal(consolidated['state_dict'][trained],
+                               first[trained])
     if strategy == 'zero2':
         # ZeRO-2 keeps whole (here fp32) weights beside the sharded
         # optimizer

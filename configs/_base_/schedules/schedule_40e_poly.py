@@ -5,8 +5,10 @@ train_cfg = dict(
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 
+# mmvg's constructor leaves parameters at lr 0 out of the optimizer.
 optim_wrapper = dict(
     type='OptimWrapper',
+    constructor='VGOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=5e-5, weight_decay=1e-2))
 
 param_scheduler = [

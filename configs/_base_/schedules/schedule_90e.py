@@ -5,8 +5,10 @@ train_cfg = dict(
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 
+# mmvg's constructor leaves parameters at lr 0 out of the optimizer.
 optim_wrapper = dict(
     type='OptimWrapper',
+    constructor='VGOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=1e-4, weight_decay=1e-4),
     clip_grad=dict(max_norm=0.1, norm_type=2))
 

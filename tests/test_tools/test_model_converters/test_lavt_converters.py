@@ -16,8 +16,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mmvg.registry import MODELS
-from mmvg.testing import get_config_path, get_tool_path
+from mmvg.testing import build_on_meta, get_config_path, get_tool_path
 from mmvg.utils import register_all_modules
 
 register_all_modules()
@@ -66,22 +65,6 @@ def fixture(name, device='meta'):
     }
 
 
-def on_meta(build):
-    """Build on the meta device (no memory), keeping Swin's drop-path rates.
-
-    mmdet's Swin reads its stochastic-depth rates with ``.item()`` from a
-    ``torch.linspace``, which the meta device cannot do.
-    """
-    linspace = torch.linspace
-    torch.linspace = lambda *args, **kwargs: linspace(
-        *args, **dict(kwargs, device='cpu'))
-    try:
-        with torch.device('meta'):
-            return build()
-    finally:
-        torch.linspace = linspace
-
-
 def build_full(model_type):
     cfg = dict(
         type=model_type,
@@ -89,7 +72,7 @@ def build_full(model_type):
             type='BertTextEncoder', config=BERT_BASE, add_pooling_layer=False),
         backbone=SWIN_B,
         head=dict(type='LAVTMaskHead', in_channels=(128, 256, 512, 1024)))
-    return on_meta(lambda: MODELS.build(cfg))
+    return build_on_meta(cfg)
 
 
 @pytest.mark.parametrize('model_type,layout',
@@ -123,7 +106,7 @@ def test_swin_converter_initialises_the_backbone():
     converter = load_tool('swin_to_mmvg_lavt')
     state_dict = converter.convert(
         fixture('swin_base_patch4_window12_384_22k_keys.json'))
-    backbone = on_meta(lambda: MODELS.build(SWIN_B))
+    backbone = build_on_meta(SWIN_B)
     stripped = {k[len('backbone.'):]: v for k, v in state_dict.items()}
     missing, unexpected = backbone.load_state_dict(stripped, strict=False)
     assert unexpected == []
@@ -157,7 +140,7 @@ def test_dice_config_builds_the_official_size():
             'lavt/lavt-one_swin-b_bert-base_dice_8xb4-40e_refcoco.py'))
     cfg.model.text_encoder = dict(
         type='BertTextEncoder', config=BERT_BASE, add_pooling_layer=False)
-    model = on_meta(lambda: MODELS.build(cfg.model))
+    model = build_on_meta(cfg.model)
     assert model.head.loss_ce is None
     assert model.head.loss_dice is not None
     assert sum(p.numel() for p in model.parameters()) == OFFICIAL_NUM_PARAMS

@@ -1,0 +1,116 @@
+# Copyright (c) mmvg contributors. All rights reserved.
+import copy
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.optim import build_optim_wrapper
+from torch import nn
+
+from mmvg.testing import build_on_meta, get_config_path
+from mmvg.utils import register_all_modules
+
+register_all_modules()
+
+# The official LAVT optimizer (train.py) holds Swin-B, the PWAMs, the
+# decoder and BERT-base without its embeddings and layers 10-11.
+OFFICIAL_NUM_TRAINED = 189_726_586
+
+
+def trained_params(optim_wrapper):
+    return [
+        p for group in optim_wrapper.optimizer.param_groups
+        for p in group['params']
+    ]
+
+
+def test_lavt_recipe_trains_what_the_official_optimizer_trains():
+    cfg = Config.fromfile(
+        get_config_path('lavt/lavt_swin-b_bert-base_8xb4-40e_refcoco.py'))
+    cfg.model.text_encoder.pretrained = None
+    model = build_on_meta(cfg.model)
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    trained = trained_params(optim_wrapper)
+    assert sum(p.numel() for p in trained) == OFFICIAL_NUM_TRAINED
+    trained_ids = {id(p) for p in trained}
+    untrained = [
+        name for name, p in model.named_parameters()
+        if id(p) not in trained_ids
+    ]
+    assert untrained and all(
+        name.startswith(('text_encoder.bert.embeddings.',
+                         'text_encoder.bert.encoder.layer.10.',
+                         'text_encoder.bert.encoder.layer.11.'))
+        for name in untrained)
+    assert not any(p.requires_grad for name, p in model.named_parameters()
+                   if name in untrained)
+
+
+class TwoPart(nn.Module):
+
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Linear(4, 8), nn.LayerNorm(8))
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.head(self.encoder(x))
+
+
+def optim_cfg(constructor, lr=1e-2):
+    return dict(
+        constructor=constructor,
+        optimizer=dict(type='AdamW', lr=lr, weight_decay=0.1),
+        paramwise_cfg=dict(custom_keys={
+            'encoder.0': dict(lr_mult=0.),
+            'encoder.1': dict(decay_mult=0.)
+        }))
+
+
+def train(model, optim_wrapper, steps=3):
+    torch.manual_seed(1)
+    for _ in range(steps):
+        loss = model(torch.randn(5, 4)).square().mean()
+        optim_wrapper.update_params(loss)
+
+
+def test_untrained_params_left_out_with_identical_updates():
+    torch.manual_seed(0)
+    reference, model = TwoPart(), TwoPart()
+    model.load_state_dict(reference.state_dict())
+    start = copy.deepcopy(reference.state_dict())
+    train(
+        reference,
+        build_optim_wrapper(reference,
+                            optim_cfg('DefaultOptimWrapperConstructor')))
+    optim_wrapper = build_optim_wrapper(model,
+                                        optim_cfg('VGOptimWrapperConstructor'))
+    assert not model.encoder[0].weight.requires_grad
+    expected = [*model.encoder[1].parameters(), *model.head.parameters()]
+    assert {id(p)
+            for p in trained_params(optim_wrapper)} == set(map(id, expected))
+    train(model, optim_wrapper)
+    for key, value in model.state_dict().items():
+        assert torch.equal(value, reference.state_dict()[key]), key
+    assert torch.equal(model.encoder[0].weight, start['encoder.0.weight'])
+    assert not torch.equal(model.head.weight, start['head.weight'])
+    assert len(optim_wrapper.optimizer.state) == 4
+
+
+@pytest.mark.parametrize('paramwise_cfg', [None, dict(bias_lr_mult=2.)])
+def test_nothing_left_out_without_lr_zero(paramwise_cfg):
+    model = TwoPart()
+    cfg = dict(
+        constructor='VGOptimWrapperConstructor',
+        optimizer=dict(type='AdamW', lr=1e-2),
+        paramwise_cfg=paramwise_cfg)
+    optim_wrapper = build_optim_wrapper(model, cfg)
+    assert len(trained_params(optim_wrapper)) == 6
+    assert all(p.requires_grad for p in model.parameters())
+
+
+def test_base_lr_zero_leaves_every_group_in():
+    model = TwoPart()
+    optim_wrapper = build_optim_wrapper(
+        model, optim_cfg('VGOptimWrapperConstructor', lr=0.))
+    assert len(trained_params(optim_wrapper)) == 6
