@@ -27,6 +27,7 @@ from torch.optim import Optimizer
 from mmvg.registry import OPTIMIZERS, STRATEGIES
 from ..crash_safety import mark_complete
 from ..distributed import init_dist
+from ..torch_extensions import check_deepspeed_ops
 
 # DeepSpeed optimizers worth registering, by module. deepspeed >= 0.17
 # removed ``deepspeed.runtime.fp16.onebit``, whose unconditional import
@@ -319,6 +320,10 @@ class FSDPStrategy(_InitDistMixin, _FSDPStrategy):
 class DeepSpeedStrategy(_InitDistMixin, _DeepSpeedStrategy):
     """mmengine's ``DeepSpeedStrategy`` for deepspeed >= 0.17 and CPU.
 
+    Before DeepSpeed starts its communication (which compiles its CPU
+    comm op on first use), the op's build lock is checked: see
+    :func:`mmvg.engine.torch_extensions.check_deepspeed_ops`.
+
     Args:
         **kwargs: As in :class:`mmengine._strategy.DeepSpeedStrategy`.
     """
@@ -328,6 +333,15 @@ class DeepSpeedStrategy(_InitDistMixin, _DeepSpeedStrategy):
     def __init__(self, **kwargs) -> None:
         with _tolerant_optimizer_registration():
             super().__init__(**kwargs)
+
+    def _setup_distributed(self,
+                           launcher: Optional[str] = 'pytorch',
+                           backend: str = 'nccl',
+                           **kwargs) -> None:
+        # deepspeed.init_distributed compiles DeepSpeed's CPU comm op on
+        # first use and waits forever on a lock a killed build left.
+        check_deepspeed_ops()
+        super()._setup_distributed(launcher, backend, **kwargs)
 
     def save_checkpoint(self, filename: str, **kwargs) -> None:
         """Save as mmengine does, then mark the directory complete.
@@ -431,6 +445,8 @@ class DeepSpeedStrategy(_InitDistMixin, _DeepSpeedStrategy):
         self.check_batch_size(
             self.config.get('train_micro_batch_size_per_gpu', 1),
             get_world_size())
+        # Without a launcher, deepspeed.initialize starts the comm backend.
+        check_deepspeed_ops()
         return super()._wrap_model(model)
 
     def build_optim_wrapper(self, optim_wrapper, model=None):
