@@ -44,7 +44,9 @@ def main(argv=None) -> dict:
         args.image_dir,
         splits=args.splits,
         image_root=None if args.no_image_check else args.data_root,
-        skip_bad_images=args.skip_bad_images)
+        skip_bad_images=args.skip_bad_images,
+        refs_file=refs_path,
+        instances_file=ins_path)
     for split, records in out.items():
         summary.add(split, 'no_target', sum(r['no_target'] for r in records))
         summary.add(split, 'multi_target',

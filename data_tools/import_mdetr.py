@@ -42,7 +42,8 @@ def main(argv=None) -> dict:
         image_root=None if args.no_image_check else args.data_root,
         skip_bad_images=args.skip_bad_images,
         dataset=args.dataset,
-        split_by=args.split_by)
+        split_by=args.split_by,
+        json_file=args.json)
     return finish_import(out, summary, args.out_dir, [args.json],
                          'import_mdetr', IMPORTER_VERSION, args.format)
 

@@ -47,7 +47,8 @@ def main(argv=None) -> dict:
         splits=args.splits,
         image_root=None if args.no_image_check else args.data_root,
         skip_bad_images=args.skip_bad_images,
-        split_by=args.split_by)
+        split_by=args.split_by,
+        anns_file=args.anns)
     return finish_import(out, summary, args.out_dir, [args.anns],
                          'import_simrec', IMPORTER_VERSION, args.format)
 

@@ -41,7 +41,9 @@ def main(argv=None) -> dict:
         load_json(images_path),
         args.image_dir,
         image_root=None if args.no_image_check else args.data_root,
-        skip_bad_images=args.skip_bad_images)
+        skip_bad_images=args.skip_bad_images,
+        regions_file=regions_path,
+        images_file=images_path)
     return finish_import(out, summary, args.out_dir,
                          [regions_path, images_path], 'import_visual_genome',
                          IMPORTER_VERSION, args.format)

@@ -11,7 +11,7 @@ _base_ = [
 img_scale = (96, 96)
 backend_args = None
 pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadVGImage', backend_args=backend_args),
     dict(type='LoadVGAnnotations', with_mask=True),
     dict(type='CleanText'),
     dict(type='Resize', scale=img_scale, keep_ratio=False),

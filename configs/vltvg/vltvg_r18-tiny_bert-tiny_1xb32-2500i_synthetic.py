@@ -11,7 +11,7 @@ _base_ = [
 img_scale = (128, 128)
 backend_args = None
 train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadVGImage', backend_args=backend_args),
     # The category labels feed the ``category`` auxiliary head.
     dict(type='LoadVGAnnotations', with_category=True),
     dict(type='CleanText'),
@@ -21,7 +21,7 @@ train_pipeline = [
     dict(type='PackVGInputs')
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadVGImage', backend_args=backend_args),
     dict(type='LoadVGAnnotations'),
     dict(type='CleanText'),
     dict(type='Resize', scale=img_scale, keep_ratio=True),

@@ -109,8 +109,9 @@ def test_leaf_name_follows_mmdet(path):
 @pytest.mark.parametrize('path', ALL_CONFIGS, ids=_name)
 def test_text_is_tokenized_by_the_model(path):
     """Pipelines carry no ``Tokenize``: the model's data preprocessor
-    holds the tokenizer and its length limit; images are read through
-    ``backend_args`` as in mmdet's dataset bases."""
+    holds the tokenizer and its length limit; images are read by
+    ``LoadVGImage`` (failures name the record) through ``backend_args`` as
+    in mmdet's dataset bases."""
     cfg = Config.fromfile(path)
     assert 'bert_base' not in cfg and 'tokenizer' not in cfg
     for split in ('train', 'val', 'test'):
@@ -119,7 +120,7 @@ def test_text_is_tokenized_by_the_model(path):
             continue
         pipeline = loader.dataset.pipeline
         assert 'Tokenize' not in [t.type for t in pipeline]
-        assert pipeline[0].type == 'LoadImageFromFile'
+        assert pipeline[0].type == 'LoadVGImage'
         assert 'backend_args' in pipeline[0]
     if 'model' in cfg:
         tokenizer = cfg.model.data_preprocessor.tokenizer

@@ -384,3 +384,183 @@ def test_mdetr(tmp_path, data_tool, capsys):
                                  [20.0, 20.0, 25.0, 25.0]]
     assert [p['text'] for p in recs[0]['phrases']] == ['a man', 'two cups']
     assert recs[0]['image_id'] == 5
+
+
+def _snapshot(folder):
+    """Names and bytes of the files in ``folder``."""
+    return {
+        name: open(osp.join(folder, name), 'rb').read()
+        for name in sorted(os.listdir(folder))
+    }
+
+
+@pytest.fixture
+def out_dir(tmp_path):
+    """An output folder holding a file of an earlier import."""
+    out = tmp_path / 'out'
+    out.mkdir()
+    (out / 'earlier.json').write_text('{"earlier": "import"}')
+    return str(out)
+
+
+def test_grefcoco_ann_id_missing_from_instances(synthetic_raw, tmp_path,
+                                                data_tool, out_dir):
+    src = tmp_path / 'grefcoco'
+    src.mkdir()
+    root = synthetic_raw[0]
+    grefs = json.load(open(osp.join(root, 'grefcoco/grefs(unc).json')))
+    multi = next(g for g in grefs if len(g['ann_id']) > 1)
+    multi['ann_id'][1] = 999
+    (src / 'grefs(unc).json').write_text(json.dumps(grefs))
+    (src / 'instances.json').write_text(
+        open(osp.join(root, 'grefcoco/instances.json')).read())
+    before = _snapshot(out_dir)
+    with pytest.raises(ValueError) as err:
+        data_tool('import_grefcoco').main([
+            '--grefcoco-dir',
+            str(src), '--no-image-check', '--out-dir', out_dir
+        ])
+    assert str(err.value).startswith(
+        f'{src}/grefs(unc).json: ref_id {multi["ref_id"]} refers to ann_id '
+        f'999, which {src}/instances.json does not contain.')
+    assert _snapshot(out_dir) == before
+
+
+def test_flickr30k_listed_image_without_annotation(tmp_path, data_tool,
+                                                   out_dir):
+    fdir = _flickr_fixture(str(tmp_path))
+    with open(osp.join(fdir, 'val.txt'), 'w') as f:
+        f.write('100\n200\n')
+    before = _snapshot(out_dir)
+    with pytest.raises(FileNotFoundError) as err:
+        data_tool('import_flickr30k').main([
+            '--flickr-dir', fdir, '--data-root',
+            str(tmp_path), '--image-dir', 'images', '--out-dir', out_dir
+        ])
+    assert str(err.value).startswith(
+        f'{fdir}/val.txt line 2: image 200, but '
+        f'{fdir}/Annotations/200.xml does not exist.')
+    assert _snapshot(out_dir) == before
+
+
+@pytest.mark.parametrize('mode,expressions', [('rec', 3), ('phrase', 2)])
+def test_flickr30k_skip_counts_expressions(mode, expressions, tmp_path,
+                                           data_tool, capsys):
+    """One truncated image with 2 sentences and 3 boxed phrases: the skip
+    counts the records it would have given."""
+    fdir = _flickr_fixture(str(tmp_path))
+    image = str(tmp_path / 'images' / '100.jpg')
+    noise = np.random.default_rng(0).integers(0, 255, (50, 80, 3), np.uint8)
+    cv2.imwrite(image, noise)
+    data = open(image, 'rb').read()
+    with open(image, 'wb') as f:
+        f.write(data[:len(data) // 2])
+    result = data_tool('import_flickr30k').main([
+        '--flickr-dir', fdir, '--data-root',
+        str(tmp_path), '--image-dir', 'images', '--out-dir',
+        str(tmp_path / 'out'), '--mode', mode, '--skip-bad-images'
+    ])
+    assert result['summary'].counts['train']['skipped_bad_image'] == \
+        expressions
+    assert (
+        f'train: skipped {expressions} expressions (1 image) whose image '
+        'is missing or unreadable: 1 image file,') in capsys.readouterr().out
+
+
+def test_visual_genome_image_id_missing(tmp_path, data_tool, out_dir):
+    vg = tmp_path / 'vg'
+    vg.mkdir()
+    (vg / 'image_data.json').write_text(
+        json.dumps([dict(image_id=1, width=80, height=50)]))
+    regions = [
+        dict(
+            id=2,
+            regions=[
+                dict(
+                    region_id=20,
+                    image_id=2,
+                    phrase='a cup',
+                    x=1,
+                    y=1,
+                    width=5,
+                    height=5)
+            ])
+    ]
+    (vg / 'region_descriptions.json').write_text(json.dumps(regions))
+    before = _snapshot(out_dir)
+    with pytest.raises(ValueError) as err:
+        data_tool('import_visual_genome').main(
+            ['--vg-dir',
+             str(vg), '--no-image-check', '--out-dir', out_dir])
+    assert str(err.value).startswith(
+        f'{vg}/region_descriptions.json: region 20 refers to image_id 2, '
+        f'which {vg}/image_data.json does not contain.')
+    assert _snapshot(out_dir) == before
+
+
+def test_simrec_mask_file_missing(tmp_path, data_tool, out_dir):
+    _image(str(tmp_path / 'coco' / 'COCO_train2014_000000000005.jpg'))
+    (tmp_path / 'masks').mkdir()
+    anns = dict(
+        val=[dict(iid=5, bbox=[1, 1, 5, 5], cat_id=1, refs=['a'], mask_id=7)])
+    path = tmp_path / 'refcoco.json'
+    path.write_text(json.dumps(anns))
+    before = _snapshot(out_dir)
+    with pytest.raises(FileNotFoundError) as err:
+        data_tool('import_simrec').main([
+            '--anns',
+            str(path), '--masks-dir',
+            str(tmp_path / 'masks'), '--dataset', 'refcoco', '--data-root',
+            str(tmp_path), '--image-dir', 'coco', '--out-dir', out_dir
+        ])
+    assert str(err.value).startswith(
+        f'{path}: val entry mask_id 7 has no mask file '
+        f'{tmp_path}/masks/7.npy.')
+    assert _snapshot(out_dir) == before
+
+
+def test_mdetr_annotation_of_unknown_image(tmp_path, data_tool, out_dir):
+    coco = dict(
+        images=[
+            dict(
+                id=0,
+                file_name='COCO_train2014_000000000005.jpg',
+                height=50,
+                width=80,
+                caption='a cup',
+                original_id=5,
+                dataset_name='refcoco')
+        ],
+        annotations=[
+            dict(id=0, image_id=0, bbox=[1, 2, 10, 10]),
+            dict(id=1, image_id=3, bbox=[1, 2, 10, 10])
+        ])
+    path = tmp_path / 'final_refcoco_val.json'
+    path.write_text(json.dumps(coco))
+    before = _snapshot(out_dir)
+    with pytest.raises(ValueError) as err:
+        data_tool('import_mdetr').main([
+            '--json',
+            str(path), '--split', 'val', '--no-image-check', '--out-dir',
+            out_dir
+        ])
+    assert str(err.value).startswith(
+        f'{path}: annotation id 1 refers to image_id 3, which its "images" '
+        'list does not contain.')
+    assert _snapshot(out_dir) == before
+
+
+def test_derived_unknown_split_by_lists_known(tmp_path, data_tool, out_dir):
+    path = tmp_path / 'split.pth'
+    torch.save([('5.jpg', '5_1.pth', [1, 1, 5, 5], 'a cup', [])], path)
+    before = _snapshot(out_dir)
+    with pytest.raises(
+            ValueError,
+            match=r"Unknown --split-by 'umd' for referit; the known split "
+            r"schemes are \['berkeley', 'unc'\]"):
+        data_tool('import_resc').main([
+            '--pth',
+            str(path), '--dataset', 'referit', '--split', 'val', '--split-by',
+            'umd', '--no-image-check', '--out-dir', out_dir
+        ])
+    assert _snapshot(out_dir) == before

@@ -27,11 +27,11 @@ def _copy(src, dst):
     return dst
 
 
-def _import(root, out, **kwargs):
+def _import(root, out, split_by='unc', **kwargs):
     return run_refer_import(
         refer_dir=osp.join(root, 'refcoco'),
         dataset='refcoco',
-        split_by='unc',
+        split_by=split_by,
         out_dir=out,
         data_root=root,
         image_dir='train2014',
@@ -92,11 +92,62 @@ def test_unknown_split(synthetic_raw, tmp_path):
         _import(synthetic_raw[0], str(tmp_path), splits=['test'])
 
 
+def _write_raw(root, instances=None, refs=None, split_by='unc'):
+    refer = osp.join(root, 'refcoco')
+    if instances is not None:
+        with open(osp.join(refer, 'instances.json'), 'w') as f:
+            json.dump(instances, f)
+    if refs is not None:
+        with open(osp.join(refer, f'refs({split_by}).p'), 'wb') as f:
+            pickle.dump(refs, f)
+
+
+def _snapshot(folder):
+    """Names and bytes of the files in ``folder``."""
+    return {
+        name: open(osp.join(folder, name), 'rb').read()
+        for name in sorted(os.listdir(folder))
+    }
+
+
+@pytest.fixture
+def out_dir(tmp_path):
+    """An output folder holding files of an earlier import."""
+    out = tmp_path / 'out'
+    out.mkdir()
+    (out / 'refcoco_unc_val.json').write_text('{"earlier": "import"}')
+    return str(out)
+
+
+def _victim(root, shared=False):
+    """A ref, its image file name and the refs of that image and split;
+    with ``shared`` one whose image holds several refs, one of them with
+    several sentences."""
+    instances, refs = _raw(root)
+
+    def same_image(ref):
+        return [
+            r for r in refs
+            if r['image_id'] == ref['image_id'] and r['split'] == ref['split']
+        ]
+
+    victim = next(
+        r for r in refs if not shared or (len(same_image(r)) > 1 and any(
+            len(o['sentences']) > 1 for o in same_image(r))))
+    name = instances['images'][victim['image_id'] - 1]['file_name']
+    return victim, name, same_image(victim)
+
+
+def _truncate(path, keep=0.6):
+    """Cut a file (a JPEG: mid-scan) to ``keep`` of its bytes."""
+    data = open(path, 'rb').read()
+    with open(path, 'wb') as f:
+        f.write(data[:int(len(data) * keep)])
+
+
 def test_missing_image(synthetic_raw, tmp_path):
     root = _copy(synthetic_raw[0], str(tmp_path / 'raw'))
-    instances, refs = _raw(root)
-    victim = refs[0]
-    name = instances['images'][victim['image_id'] - 1]['file_name']
+    victim, name, _ = _victim(root)
     os.remove(osp.join(root, 'train2014', name))
     with pytest.raises(FileNotFoundError) as err:
         _import(root, str(tmp_path / 'out'), splits=[victim['split']])
@@ -105,19 +156,125 @@ def test_missing_image(synthetic_raw, tmp_path):
     # An unreadable (non-image) file is reported the same way.
     with open(osp.join(root, 'train2014', name), 'w') as f:
         f.write('not an image')
-    with pytest.raises(FileNotFoundError, match='not a readable image'):
+    with pytest.raises(OSError, match='not a readable image'):
         _import(root, str(tmp_path / 'out'), splits=[victim['split']])
+
+
+def test_truncated_image_fails_naming_file_and_record(synthetic_raw, tmp_path,
+                                                      out_dir):
+    """Magic bytes, the header and PIL's verify() all pass a JPEG cut
+    mid-scan; the importer decodes it."""
+    root = _copy(synthetic_raw[0], str(tmp_path / 'raw'))
+    victim, name, _ = _victim(root)
+    _truncate(osp.join(root, 'train2014', name))
+    before = _snapshot(out_dir)
+    with pytest.raises(OSError, match='truncated') as err:
+        _import(root, out_dir, splits=[victim['split']])
+    assert name in str(err.value)
+    assert f'ref_id={victim["ref_id"]}' in str(err.value)
+    assert '--skip-bad-images' in str(err.value)
+    assert _snapshot(out_dir) == before
+
+
+def test_image_of_another_size_fails(synthetic_raw, tmp_path, out_dir):
+    root = _copy(synthetic_raw[0], str(tmp_path / 'raw'))
+    instances, _ = _raw(root)
+    victim, name, _ = _victim(root)
+    image = instances['images'][victim['image_id'] - 1]
+    image['width'] += 1
+    _write_raw(root, instances=instances)
+    before = _snapshot(out_dir)
+    with pytest.raises(OSError) as err:
+        _import(root, out_dir, splits=[victim['split']])
+    assert name in str(err.value)
+    assert f'ref_id={victim["ref_id"]}' in str(err.value)
+    assert (f'is {image["width"] - 1}x{image["height"]} (width x height) '
+            f'but the annotation says {image["width"]}x{image["height"]}'
+            in str(err.value))
+    assert _snapshot(out_dir) == before
+
+
+def test_skip_bad_images_counts_expressions(synthetic_raw, tmp_path, capsys,
+                                            data_tool):
+    """Several refs (one with several sentences) share a truncated image:
+    the skip counter counts their expressions, not the refs."""
+    root = _copy(synthetic_raw[0], str(tmp_path / 'raw'))
+    victim, name, shared = _victim(root, shared=True)
+    _truncate(osp.join(root, 'train2014', name))
+    num_expressions = sum(len(r['sentences']) for r in shared)
+    assert num_expressions > len(shared)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        result = _import(
-            root,
-            str(tmp_path / 'out'),
-            splits=[victim['split']],
-            skip_bad_images=True)
-    skipped = sum(1 for r in refs if r['image_id'] == victim['image_id']
-                  and r['split'] == victim['split'])
-    counts = result['summary'].counts[victim['split']]
-    assert counts['skipped_bad_image'] == skipped
+        result = data_tool('import_refer').main([
+            '--refer-dir',
+            osp.join(root,
+                     'refcoco'), '--dataset', 'refcoco', '--split-by', 'unc',
+            '--data-root', root, '--image-dir', 'train2014', '--out-dir',
+            str(tmp_path / 'out'), '--splits', victim['split'],
+            '--skip-bad-images'
+        ])
+    split = victim['split']
+    assert result['summary'].counts[split]['skipped_bad_image'] == \
+        num_expressions
+    printed = capsys.readouterr().out
+    assert (f'{split}: skipped {num_expressions} expressions '
+            f'({len(shared)} refs) whose image is missing or unreadable: '
+            '1 image file,') in printed
+    assert f'train2014/{name} is truncated' in printed
+    assert 'skipped_bad_image: expressions skipped' in printed
+    _, records = load_canonical(result['paths'][0])
+    assert not {r['ref_id'] for r in records} & {r['ref_id'] for r in shared}
+    _, all_refs = _raw(root)
+    assert len(records) + num_expressions == sum(
+        len(r['sentences']) for r in all_refs if r['split'] == split)
+
+
+@pytest.mark.parametrize('key', ['ann_id', 'image_id'])
+def test_ref_id_missing_from_instances(key, synthetic_raw, tmp_path, out_dir):
+    root = _copy(synthetic_raw[0], str(tmp_path / 'raw'))
+    _, refs = _raw(root)
+    refs[3][key] = 999
+    _write_raw(root, refs=refs)
+    before = _snapshot(out_dir)
+    with pytest.raises(ValueError) as err:
+        _import(root, out_dir)
+    refer = osp.join(root, 'refcoco')
+    assert str(err.value).startswith(
+        f'{refer}/refs(unc).p: ref_id {refs[3]["ref_id"]} refers to {key} '
+        f'999, which {refer}/instances.json does not contain.')
+    assert _snapshot(out_dir) == before
+
+
+def test_ann_of_another_image(synthetic_raw, tmp_path, out_dir):
+    root = _copy(synthetic_raw[0], str(tmp_path / 'raw'))
+    _, refs = _raw(root)
+    ref, other = refs[0], next(r for r in refs
+                               if r['image_id'] != refs[0]['image_id'])
+    ref['ann_id'] = other['ann_id']
+    _write_raw(root, refs=refs)
+    before = _snapshot(out_dir)
+    with pytest.raises(ValueError) as err:
+        _import(root, out_dir)
+    assert (f'ref_id {ref["ref_id"]} is on image_id {ref["image_id"]}, but '
+            f'its ann_id {other["ann_id"]} is on image_id '
+            f'{other["image_id"]}') in str(err.value)
+    assert 'instances.json' in str(err.value)
+    assert _snapshot(out_dir) == before
+
+
+def test_unknown_split_by_lists_known(synthetic_raw, tmp_path, out_dir):
+    """A refs file of an unknown scheme is not imported as if it were
+    one, even when it exists."""
+    root = _copy(synthetic_raw[0], str(tmp_path / 'raw'))
+    _, refs = _raw(root)
+    _write_raw(root, refs=refs, split_by='umd')
+    before = _snapshot(out_dir)
+    with pytest.raises(
+            ValueError,
+            match=r"Unknown --split-by 'umd' for refcoco; the known split "
+            r"schemes are \['unc', 'google'\]"):
+        _import(root, out_dir, split_by='umd')
+    assert _snapshot(out_dir) == before
 
 
 def test_bad_boxes_and_empty_text(synthetic_raw, tmp_path):

@@ -10,7 +10,7 @@ img_scale = (640, 640)
 backend_args = None
 
 train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadVGImage', backend_args=backend_args),
     dict(type='LoadVGAnnotations'),
     dict(type='CleanText'),
     dict(type='RandomFlipVG', prob=0.5),
@@ -24,7 +24,7 @@ train_pipeline = [
     dict(type='PackVGInputs')
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadVGImage', backend_args=backend_args),
     dict(type='LoadVGAnnotations'),
     dict(type='CleanText'),
     dict(type='Resize', scale=img_scale, keep_ratio=True),

@@ -6,7 +6,7 @@ _base_ = './refcoco.py'
 img_scale = (480, 480)
 backend_args = None
 train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadVGImage', backend_args=backend_args),
     dict(type='LoadVGAnnotations', with_mask=True),
     dict(type='CleanText'),
     dict(type='Resize', scale=img_scale, keep_ratio=False),

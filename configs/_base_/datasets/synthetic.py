@@ -17,7 +17,7 @@ img_scale = (256, 256)
 backend_args = None
 
 train_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadVGImage', backend_args=backend_args),
     dict(type='LoadVGAnnotations', with_mask=True),
     dict(type='CleanText'),
     dict(type='RandomFlipVG', prob=0.5),
@@ -26,7 +26,7 @@ train_pipeline = [
     dict(type='PackVGInputs')
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile', backend_args=backend_args),
+    dict(type='LoadVGImage', backend_args=backend_args),
     dict(type='LoadVGAnnotations', with_mask=True),
     dict(type='CleanText'),
     dict(type='Resize', scale=img_scale, keep_ratio=True),

@@ -10,8 +10,8 @@ import numpy as np
 from mmengine.utils import ProgressBar
 from pycocotools import mask as mask_utils
 
-from .common import (DEFAULT_SPLIT_BY, ImageChecker, ImportSummary, image_size,
-                     segmentation_to_rle, xywh_to_xyxy)
+from .common import (DEFAULT_SPLIT_BY, ImageChecker, ImportSummary,
+                     check_split_by, segmentation_to_rle, xywh_to_xyxy)
 
 # Image file names per dataset family, from the image id.
 COCO_PATTERN = 'COCO_train2014_{:012d}.jpg'
@@ -38,14 +38,15 @@ class _Importer:
     """
 
     def __init__(self, dataset: str, split_by: Optional[str], image_dir: str,
-                 image_root: Optional[str], skip_bad_images: bool) -> None:
+                 image_root: Optional[str], skip_bad_images: bool,
+                 unit: str) -> None:
         dataset = DATASET_ALIASES.get(dataset, dataset)
+        if split_by is not None:
+            check_split_by(dataset, split_by)
         split_by = split_by or DEFAULT_SPLIT_BY.get(dataset, 'custom')
         self.summary = ImportSummary(dataset, split_by)
-        self.checker = ImageChecker(image_root, skip_bad_images)
+        self.checker = ImageChecker(image_root, skip_bad_images, unit)
         self.image_dir = image_dir
-        self.image_root = image_root
-        self._sizes: Dict[str, tuple] = {}
         self.next_sent = 0
 
     def base(self,
@@ -54,20 +55,18 @@ class _Importer:
              image_id: int,
              ref_id,
              record: str,
+             num_expressions: int,
              size: Optional[tuple] = None) -> Optional[dict]:
-        """The shared record keys, or None if the image is skipped."""
+        """The shared record keys, or None if the image is skipped (its
+        ``num_expressions`` are counted and their sentence ids kept
+        free)."""
         img_path = osp.join(self.image_dir, file_name)
-        if not self.checker.ok(img_path, record, self.summary, split):
+        if not self.checker.ok(img_path, record, self.summary, split,
+                               num_expressions, size):
+            self.next_sent += num_expressions
             return None
         if size is None:
-            if img_path not in self._sizes:
-                if self.image_root is None:
-                    raise ValueError(
-                        'This format stores no image sizes: the images '
-                        'are needed (drop --no-image-check).')
-                self._sizes[img_path] = image_size(
-                    osp.join(self.image_root, img_path))
-            size = self._sizes[img_path]
+            size = self.checker.size(img_path)
         return dict(
             img_path=img_path,
             height=int(size[0]),
@@ -89,15 +88,18 @@ def import_simrec(anns: Dict[str, List[dict]],
                   splits: Optional[List[str]] = None,
                   image_root: Optional[str] = None,
                   skip_bad_images: bool = False,
-                  split_by: Optional[str] = None) -> tuple:
+                  split_by: Optional[str] = None,
+                  anns_file: str = 'anns') -> tuple:
     """Convert SimREC ``anns/<dataset>.json`` (+ ``masks/<dataset>``).
 
     Entries are ``{iid, bbox (xywh), cat_id, refs: [sentences],
     mask_id}``; ``mask_id`` is the refer ref id and names
     ``<mask_id>.npy``. Train entries hold all sentences of a ref,
     evaluation entries one each; both give one record per sentence.
+    ``anns_file`` names the source in error messages.
     """
-    imp = _Importer(dataset, split_by, image_dir, image_root, skip_bad_images)
+    imp = _Importer(dataset, split_by, image_dir, image_root, skip_bad_images,
+                    'entry')
     pattern = image_pattern(dataset)
     out = {}
     for split in splits or list(anns):
@@ -109,12 +111,18 @@ def import_simrec(anns: Dict[str, List[dict]],
         for ann in anns[split]:
             progress.update()
             base = imp.base(split, pattern.format(ann['iid']), ann['iid'],
-                            ann['mask_id'], f'mask_id={ann["mask_id"]}')
+                            ann['mask_id'], f'mask_id={ann["mask_id"]}',
+                            len(ann['refs']))
             if base is None:
                 continue
             mask = None
             if masks_dir is not None:
                 path = osp.join(masks_dir, f'{ann["mask_id"]}.npy')
+                if not osp.isfile(path):
+                    raise FileNotFoundError(
+                        f'{anns_file}: {split} entry mask_id '
+                        f'{ann["mask_id"]} has no mask file {path}. Is '
+                        'the masks folder of the same dataset?')
                 binary = np.asfortranarray(np.load(path).astype(np.uint8))
                 rle = mask_utils.encode(binary)
                 mask = dict(
@@ -141,7 +149,8 @@ def import_seqtr(anns: Dict[str, List[dict]],
     boxes per expression), ``expressions``, optional ``mask`` (polygons or
     RLE), ``height``/``width`` and ``category_id``.
     """
-    imp = _Importer(dataset, split_by, image_dir, image_root, skip_bad_images)
+    imp = _Importer(dataset, split_by, image_dir, image_root, skip_bad_images,
+                    'entry')
     pattern = image_pattern(dataset)
     out = {}
     for split in splits or list(anns):
@@ -155,7 +164,8 @@ def import_seqtr(anns: Dict[str, List[dict]],
             size = (ann['height'], ann['width']) if 'height' in ann else None
             ref_id = ann.get('ref_id', index)
             base = imp.base(split, pattern.format(ann['image_id']),
-                            ann['image_id'], ref_id, f'ref_id={ref_id}', size)
+                            ann['image_id'], ref_id, f'ref_id={ref_id}',
+                            len(ann['expressions']), size)
             if base is None:
                 continue
             base['category_id'] = ann.get('category_id')
@@ -202,7 +212,8 @@ def import_resc(entries: List[tuple],
     the same image and box share a ``ref_id``.
     """
     corners = dataset in RESC_CORNER_DATASETS
-    imp = _Importer(dataset, split_by, image_dir, image_root, skip_bad_images)
+    imp = _Importer(dataset, split_by, image_dir, image_root, skip_bad_images,
+                    'entry')
     refs: Dict[tuple, int] = {}
     records = []
     progress = ProgressBar(len(entries))
@@ -216,7 +227,7 @@ def import_resc(entries: List[tuple],
         box = box if corners else xywh_to_xyxy(box)
         ref_id = refs.setdefault((file_name, tuple(box)), len(refs))
         base = imp.base(split, file_name, _resc_image_id(file_name), ref_id,
-                        f'entry {index}')
+                        f'entry {index}', 1)
         if base is None:
             continue
         records += imp.summary.target_records(split, base, [box],
@@ -231,20 +242,30 @@ def import_mdetr(coco: dict,
                  image_root: Optional[str] = None,
                  skip_bad_images: bool = False,
                  dataset: Optional[str] = None,
-                 split_by: Optional[str] = None) -> tuple:
+                 split_by: Optional[str] = None,
+                 json_file: str = 'the MDETR json') -> tuple:
     """Convert an MDETR COCO-style json (``final_<dataset>_<split>.json``).
 
     Each ``images`` entry is one (image, caption); its ``annotations``
     (xywh boxes, ``tokens_positive`` spans) are the targets. Captions
     whose boxes belong to several distinct spans (Flickr30k) keep them as
-    ``phrases``.
+    ``phrases``. ``json_file`` names the source in error messages.
     """
+    entry_ids = {entry['id'] for entry in coco['images']}
     by_image: Dict[int, List[dict]] = {}
     for ann in coco['annotations']:
+        if ann['image_id'] not in entry_ids:
+            # Its caption is unknown: importing the others would lose a
+            # target silently.
+            raise ValueError(
+                f'{json_file}: annotation id {ann.get("id")} refers to '
+                f'image_id {ann["image_id"]}, which its "images" list does '
+                'not contain.')
         by_image.setdefault(ann['image_id'], []).append(ann)
     dataset = dataset or (coco['images'][0].get('dataset_name', 'mdetr')
                           if coco['images'] else 'mdetr')
-    imp = _Importer(dataset, split_by, image_dir, image_root, skip_bad_images)
+    imp = _Importer(dataset, split_by, image_dir, image_root, skip_bad_images,
+                    'caption')
     refs: Dict[tuple, int] = {}
     records = []
     progress = ProgressBar(len(coco['images']))
@@ -257,7 +278,7 @@ def import_mdetr(coco: dict,
         ref_id = refs.setdefault((image_id, tuple(map(tuple, boxes))),
                                  len(refs))
         base = imp.base(split, entry['file_name'], image_id, ref_id,
-                        f'image entry id={entry["id"]}',
+                        f'image entry id={entry["id"]}', 1,
                         (entry['height'], entry['width']))
         if base is None:
             continue

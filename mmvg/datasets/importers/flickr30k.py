@@ -50,9 +50,13 @@ def parse_annotation(path: str) -> tuple:
         root = ET.parse(path).getroot()
     except ET.ParseError as e:
         raise ValueError(f'Corrupt annotation file {path}: {e}') from e
-    size = root.find('size')
-    height = int(size.find('height').text)
-    width = int(size.find('width').text)
+    try:
+        size = root.find('size')
+        height = int(size.find('height').text)
+        width = int(size.find('width').text)
+    except (AttributeError, TypeError, ValueError):
+        raise ValueError(f'Annotation file {path} has no valid '
+                         '<size><height>/<width>.') from None
     boxes: Dict[int, List[List[float]]] = {}
     for obj in root.iter('object'):
         bndbox = obj.find('bndbox')
@@ -76,6 +80,15 @@ def merged_box(boxes: List[List[float]]) -> List[float]:
         max(b[2] for b in boxes),
         max(b[3] for b in boxes)
     ]
+
+
+def _listed_file(flickr_dir: str, folder: str, name: str, listed: str) -> str:
+    """The path of a split list entry's file, which must exist."""
+    path = osp.join(flickr_dir, folder, name)
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{listed}, but {path} does not exist. Is '
+                                f'{folder}/ complete (annotations.zip)?')
+    return path
 
 
 def import_flickr30k(flickr_dir: str,
@@ -104,7 +117,7 @@ def import_flickr30k(flickr_dir: str,
         raise ValueError(f'mode must be rec or phrase, got {mode!r}')
     splits = check_splits(splits, VALID_SPLITS[('flickr30k', 'entities')])
     summary = ImportSummary('flickr30k', 'entities')
-    checker = ImageChecker(image_root, skip_bad_images)
+    checker = ImageChecker(image_root, skip_bad_images, unit='image')
     out = ordered_splits(splits)
     sent_id = 0
     for split in splits:
@@ -112,26 +125,43 @@ def import_flickr30k(flickr_dir: str,
         if not osp.isfile(list_file):
             raise FileNotFoundError(f'Split list not found: {list_file}')
         with open(list_file) as f:
-            ids = [line.strip() for line in f if line.strip()]
+            ids = [(line_no, line.strip())
+                   for line_no, line in enumerate(f, 1) if line.strip()]
         progress = ProgressBar(len(ids))
-        for image_name in ids:
+        for line_no, image_name in ids:
             progress.update()
-            img_path = osp.join(image_dir, f'{image_name}.jpg')
-            if not checker.ok(img_path, f'image {image_name}', summary, split):
-                continue
+            listed = f'{list_file} line {line_no}: image {image_name}'
             height, width, boxes = parse_annotation(
-                osp.join(flickr_dir, 'Annotations', f'{image_name}.xml'))
-            sent_file = osp.join(flickr_dir, 'Sentences', f'{image_name}.txt')
+                _listed_file(flickr_dir, 'Annotations', f'{image_name}.xml',
+                             listed))
+            sent_file = _listed_file(flickr_dir, 'Sentences',
+                                     f'{image_name}.txt', listed)
             with open(sent_file, encoding='utf-8') as f:
-                lines = [line.strip() for line in f if line.strip()]
+                sentences = [
+                    parse_sentence(line.strip()) for line in f if line.strip()
+                ]
+            grounded_per_sentence = [[
+                p for p in phrases if p['entity_id'] in boxes
+            ] for _, phrases in sentences]
+            # The records the image gives: its boxed phrases (rec) or its
+            # sentences with a boxed phrase (phrase).
+            num_expressions = sum(
+                len(g) if mode == 'rec' else bool(g)
+                for g in grounded_per_sentence)
+            img_path = osp.join(image_dir, f'{image_name}.jpg')
+            if not checker.ok(img_path, f'image {image_name}', summary, split,
+                              num_expressions, (height, width)):
+                # Keep the sentence ids of later images what they are
+                # without the skip.
+                sent_id += num_expressions
+                continue
             base = dict(
                 img_path=img_path,
                 height=height,
                 width=width,
                 image_id=int(image_name))
-            for index, line in enumerate(lines):
-                text, phrases = parse_sentence(line)
-                grounded = [p for p in phrases if p['entity_id'] in boxes]
+            for index, ((text, phrases), grounded) in enumerate(
+                    zip(sentences, grounded_per_sentence)):
                 summary.add(split, 'phrases_without_box',
                             len(phrases) - len(grounded))
                 if mode == 'rec':

@@ -7,8 +7,8 @@ from typing import Dict, List, Optional
 
 from mmengine.utils import ProgressBar
 
-from .common import (VALID_SPLITS, ImageChecker, ImportSummary, check_splits,
-                     empty_rle, finish_import, ordered_splits,
+from .common import (VALID_SPLITS, ImageChecker, ImportSummary, check_split_by,
+                     check_splits, empty_rle, finish_import, ordered_splits,
                      segmentation_to_rle, union_rle, xywh_to_xyxy)
 
 IMPORTER_VERSION = '1.0'
@@ -85,6 +85,59 @@ def ref_records(ref: dict, ann_list: List[dict], image: dict, img_path: str,
                                   sentences, mask)
 
 
+class RefLookup:
+    """Find a ref's image and annotations in ``instances.json``, failing
+    with an error naming both files, the ref and the missing id.
+
+    Args:
+        instances (dict): COCO-style ``instances.json``.
+        refs_file (str): The refs file, for messages.
+        instances_file (str): The instances file, for messages.
+    """
+
+    def __init__(self, instances: dict, refs_file: str,
+                 instances_file: str) -> None:
+        self.images = {img['id']: img for img in instances['images']}
+        self.anns = {ann['id']: ann for ann in instances['annotations']}
+        self.refs_file = refs_file
+        self.instances_file = instances_file
+
+    def _missing(self, ref: dict, key: str, value) -> ValueError:
+        return ValueError(f'{self.refs_file}: ref_id {ref["ref_id"]} refers '
+                          f'to {key} {value}, which {self.instances_file} '
+                          'does not contain. Are both files of the same '
+                          'release?')
+
+    def image(self, ref: dict) -> dict:
+        """The ref's image entry."""
+        image = self.images.get(ref['image_id'])
+        if image is None:
+            raise self._missing(ref, 'image_id', ref['image_id'])
+        return image
+
+    def anns_of(self, ref: dict) -> List[dict]:
+        """The ref's annotations (``ann_id`` an int or a list; ``-1``
+        means no target), each on the ref's image."""
+        ids = ref['ann_id'] if isinstance(ref['ann_id'], list) \
+            else [ref['ann_id']]
+        anns = []
+        for ann_id in ids:
+            if ann_id == -1:
+                continue
+            ann = self.anns.get(ann_id)
+            if ann is None:
+                raise self._missing(ref, 'ann_id', ann_id)
+            if ann['image_id'] != ref['image_id']:
+                raise ValueError(
+                    f'{self.refs_file}: ref_id {ref["ref_id"]} is on '
+                    f'image_id {ref["image_id"]}, but its ann_id {ann_id} '
+                    f'is on image_id {ann["image_id"]} in '
+                    f'{self.instances_file}. Are both files of the same '
+                    'release?')
+            anns.append(ann)
+        return anns
+
+
 def import_refs(refs: List[dict],
                 instances: dict,
                 dataset: str,
@@ -93,7 +146,9 @@ def import_refs(refs: List[dict],
                 splits: Optional[List[str]] = None,
                 image_root: Optional[str] = None,
                 skip_bad_images: bool = False,
-                text_field: str = 'sent') -> tuple:
+                text_field: str = 'sent',
+                refs_file: str = 'refs',
+                instances_file: str = 'instances.json') -> tuple:
     """Convert refs + COCO instances into canonical records per split.
 
     Args:
@@ -109,6 +164,9 @@ def import_refs(refs: List[dict],
         skip_bad_images (bool): Skip and count records of missing or
             unreadable images instead of raising.
         text_field (str): Sentence field used as text.
+        refs_file (str): Where ``refs`` come from, for error messages.
+        instances_file (str): Where ``instances`` come from, for error
+            messages.
 
     Returns:
         tuple: ``(records per split, ImportSummary)``.
@@ -121,10 +179,9 @@ def import_refs(refs: List[dict],
                          f'{dataset} ({split_by}); valid splits are '
                          f'{list(valid)}.')
     splits = check_splits(splits, valid)
-    images = {img['id']: img for img in instances['images']}
-    anns = {ann['id']: ann for ann in instances['annotations']}
+    lookup = RefLookup(instances, refs_file, instances_file)
     summary = ImportSummary(dataset, split_by)
-    checker = ImageChecker(image_root, skip_bad_images)
+    checker = ImageChecker(image_root, skip_bad_images, unit='ref')
     out = ordered_splits(splits)
     progress = ProgressBar(len(refs))
     for ref in refs:
@@ -132,12 +189,12 @@ def import_refs(refs: List[dict],
         split = ref['split']
         if split not in out:
             continue
-        image = images[ref['image_id']]
+        image = lookup.image(ref)
         img_path = osp.join(image_dir, image['file_name'])
-        ids = ref['ann_id'] if isinstance(ref['ann_id'], list) \
-            else [ref['ann_id']]
-        ann_list = [anns[i] for i in ids if i != -1]
-        if not checker.ok(img_path, f'ref_id={ref["ref_id"]}', summary, split):
+        ann_list = lookup.anns_of(ref)
+        if not checker.ok(img_path, f'ref_id={ref["ref_id"]}', summary, split,
+                          len(ref['sentences']),
+                          (image['height'], image['width'])):
             continue
         records = ref_records(ref, ann_list, image, img_path, split, summary,
                               text_field)
@@ -162,6 +219,9 @@ def run_refer_import(refer_dir: str,
         dict: ``paths`` written and the ``summary``.
     """
     dataset = DATASET_ALIASES.get(dataset, dataset)
+    # Before the files: a refs(<name>).p of an unknown scheme must not
+    # be imported as if it were one.
+    check_split_by(dataset, split_by)
     ins_path = osp.join(refer_dir, 'instances.json')
     refs_path = osp.join(refer_dir, f'refs({split_by}).p')
     instances = load_json(ins_path)
@@ -175,7 +235,9 @@ def run_refer_import(refer_dir: str,
         splits=splits,
         image_root=data_root,
         skip_bad_images=skip_bad_images,
-        text_field=text_field)
+        text_field=text_field,
+        refs_file=refs_path,
+        instances_file=ins_path)
 
     return finish_import(out, summary, out_dir, [ins_path, refs_path],
                          'import_refer', IMPORTER_VERSION, fmt)

@@ -27,7 +27,9 @@ def import_visual_genome(regions: List[dict],
                          image_data: List[dict],
                          image_dir: str,
                          image_root: Optional[str] = None,
-                         skip_bad_images: bool = False) -> tuple:
+                         skip_bad_images: bool = False,
+                         regions_file: str = 'region_descriptions.json',
+                         images_file: str = 'image_data.json') -> tuple:
     """Turn region descriptions into ``train`` records, one per region.
 
     Args:
@@ -36,6 +38,8 @@ def import_visual_genome(regions: List[dict],
         image_dir (str): Image directory relative to the data root.
         image_root (str, optional): Data root to check images; None skips.
         skip_bad_images (bool): Skip and count bad images.
+        regions_file (str): Where ``regions`` come from, for messages.
+        images_file (str): Where ``image_data`` come from, for messages.
 
     Returns:
         tuple: ``(dict(train=records), ImportSummary)``; each record
@@ -43,17 +47,24 @@ def import_visual_genome(regions: List[dict],
     """
     images = {img['image_id']: img for img in image_data}
     summary = ImportSummary('visual_genome', 'regions')
-    checker = ImageChecker(image_root, skip_bad_images)
+    checker = ImageChecker(image_root, skip_bad_images, unit='image')
     records = []
     progress = ProgressBar(len(regions))
     for entry in regions:
         progress.update()
         if not entry['regions']:
             continue
-        image = images[entry['regions'][0]['image_id']]
+        first = entry['regions'][0]
+        image = images.get(first['image_id'])
+        if image is None:
+            raise ValueError(
+                f'{regions_file}: region {first["region_id"]} refers to '
+                f'image_id {first["image_id"]}, which {images_file} does '
+                'not contain. Are both files of the same release?')
         img_path = vg_image_path(image, image_dir)
         if not checker.ok(img_path, f'image_id={image["image_id"]}', summary,
-                          'train'):
+                          'train', len(entry['regions']),
+                          (image['height'], image['width'])):
             continue
         base = dict(
             img_path=img_path,

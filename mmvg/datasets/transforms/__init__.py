@@ -1,10 +1,10 @@
 # Copyright (c) mmvg contributors. All rights reserved.
 from .formatting import PackVGInputs
 from .geometric import RandomCropKeepTarget, RandomFlipVG, VGPad
-from .loading import LoadVGAnnotations
+from .loading import LoadVGAnnotations, LoadVGImage
 from .text import CleanText, swap_left_right
 
 __all__ = [
-    'LoadVGAnnotations', 'CleanText', 'swap_left_right', 'RandomFlipVG',
-    'RandomCropKeepTarget', 'VGPad', 'PackVGInputs'
+    'LoadVGImage', 'LoadVGAnnotations', 'CleanText', 'swap_left_right',
+    'RandomFlipVG', 'RandomCropKeepTarget', 'VGPad', 'PackVGInputs'
 ]

@@ -2,12 +2,13 @@
 from typing import Optional
 
 import numpy as np
-from mmcv.transforms import BaseTransform
+from mmcv.transforms import BaseTransform, LoadImageFromFile
 from mmdet.structures.bbox import HorizontalBoxes
 from mmdet.structures.mask import BitmapMasks
 from pycocotools import mask as mask_utils
 
 from mmvg.registry import TRANSFORMS
+from mmvg.structures import record_name
 
 
 def decode_rle(rle: Optional[dict], height: int, width: int) -> np.ndarray:
@@ -16,6 +17,35 @@ def decode_rle(rle: Optional[dict], height: int, width: int) -> np.ndarray:
     if rle is None:
         return np.zeros((height, width), np.uint8)
     return mask_utils.decode(rle).astype(np.uint8)
+
+
+@TRANSFORMS.register_module()
+class LoadVGImage(LoadImageFromFile):
+    """mmcv's ``LoadImageFromFile`` whose failures name the record.
+
+    Same arguments and results. mmcv reports an image its decoder cannot
+    read as ``failed to load image: <path>``, and a zero-byte file as a
+    bare ``cv2.error``, naming no record; here any failure to read or
+    decode raises one error naming the file and the record (``sent_id``,
+    ``ref_id``, ...). A missing file raises ``FileNotFoundError``, any
+    other failure ``OSError``; the decoder's own error is chained.
+    ``ignore_empty`` behaves as in mmcv.
+    """
+
+    def transform(self, results: dict) -> Optional[dict]:
+        try:
+            return super().transform(results)
+        except Exception as e:  # the decoders raise assorted types
+            if isinstance(e, AssertionError):
+                # mmcv asserts that the decoder returned an image.
+                reason = 'the decoder returned no image: truncated or corrupt'
+            else:
+                lines = str(e).strip().splitlines()
+                reason = lines[-1] if lines else type(e).__name__
+            error = FileNotFoundError if isinstance(
+                e, FileNotFoundError) else OSError
+            raise error(f'Cannot load image {results.get("img_path")} '
+                        f'({reason}); record {record_name(results)}.') from e
 
 
 @TRANSFORMS.register_module()
