@@ -212,7 +212,7 @@ def _load_jsonl(path: str, invalid: InvalidRecords) -> Tuple[dict, List[dict]]:
                 raise ValueError(
                     f'Corrupt or truncated annotation file {path}: line '
                     f'{lineno} is not valid JSON ({e}).') from e
-            if invalid.keep(rec, f'line {lineno}'):
+            if invalid.keep(rec, 'line', lineno):
                 records.append(rec)
     check_integrity(path, metainfo, found, digest.hexdigest())
     return metainfo, records
@@ -273,7 +273,7 @@ def read_jsonl_record(data: np.ndarray, ends: np.ndarray, idx: int,
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ValueError(f'Corrupt or truncated annotation file {path}: '
                          f'line {idx + 2} is not valid JSON ({e}).') from e
-    check_record(rec, path, f'line {idx + 2}')
+    check_record(rec, path, 'line', idx + 2)
     return rec
 
 
@@ -308,7 +308,7 @@ def _load_json(path: str, invalid: InvalidRecords) -> Tuple[dict, List[dict]]:
     check_integrity(path, metainfo, len(records), digest)
     return metainfo, [
         rec for idx, rec in enumerate(records)
-        if invalid.keep(rec, f'record {idx}')
+        if invalid.keep(rec, 'record', idx)
     ]
 
 

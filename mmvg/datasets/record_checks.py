@@ -21,13 +21,15 @@ the file, the record and its ``sent_id``, unless dropping is asked for:
 then every bad record is dropped and one warning gives their count.
 """
 import warnings
-from numbers import Real
 from typing import Optional
 
 # Keys every record must carry; the optional ones are ``mask``,
 # ``category_id``, ``phrases``, ``ann_ids`` and ``source``.
 REQUIRED_KEYS = ('img_path', 'height', 'width', 'image_id', 'ref_id',
                  'sent_id', 'text', 'bboxes', 'no_target')
+_REQUIRED = frozenset(REQUIRED_KEYS)
+# JSON decodes numbers to these; ``numbers.Real`` would be slower to test.
+_NUMBER = (int, float)
 # How far (pixels) a box may reach past the image border. The importers
 # clip to the image, but other tools round, or keep the legacy +1
 # convention (x2 = x1 + w - 1 + 1), and such boxes are fine to train on.
@@ -60,15 +62,15 @@ def record_problem(record) -> Optional[str]:
     """
     if not isinstance(record, dict):
         return 'is not an object'
-    missing = [k for k in REQUIRED_KEYS if k not in record]
-    if missing:
+    if not record.keys() >= _REQUIRED:
+        missing = [k for k in REQUIRED_KEYS if k not in record]
         return f'lacks the keys {missing}'
     text = record['text']
     if not isinstance(text, str) or not text.strip():
         return f'has an empty text {text!r}'
     height, width = record['height'], record['width']
-    if not (isinstance(height, Real) and isinstance(width, Real) and height > 0
-            and width > 0):
+    if not (isinstance(height, _NUMBER) and isinstance(width, _NUMBER)
+            and height > 0 and width > 0):
         return f'has an image size {width!r}x{height!r}'
     boxes = record['bboxes']
     if not isinstance(boxes, list):
@@ -101,13 +103,14 @@ def _is_rle_of_size(mask, height: float, width: float) -> bool:
             and mask.get('size') == [height, width])
 
 
-def _describe(record, where: str) -> Optional[str]:
-    """``'<where> (sent_id=<id>) <problem>'``, or None if it passes."""
+def _describe(record, unit: str, number: int) -> Optional[str]:
+    """``'<unit> <number> (sent_id=<id>) <problem>'``, or None if the
+    record passes (the name is formatted only for a failing record)."""
     problem = record_problem(record)
     if problem is None:
         return None
     sent_id = record.get('sent_id') if isinstance(record, dict) else None
-    return f'{where} (sent_id={sent_id}) {problem}'
+    return f'{unit} {number} (sent_id={sent_id}) {problem}'
 
 
 def _invalid(path: str, message: str) -> ValueError:
@@ -116,15 +119,17 @@ def _invalid(path: str, message: str) -> ValueError:
                       'drop_invalid_records=True.')
 
 
-def check_record(record, path: str, where: str) -> None:
+def check_record(record, path: str, unit: str, number: int) -> None:
     """Raise a ValueError if ``record`` fails a value check.
 
     Args:
         record: A decoded record.
         path (str): Its file, for the message.
-        where (str): The record in that file (``'record 3'``, ``'line 5'``).
+        unit (str): How the file counts records: ``'record'`` (an index
+            into ``data_list``) or ``'line'``.
+        number (int): The record's index or line number.
     """
-    message = _describe(record, where)
+    message = _describe(record, unit, number)
     if message:
         raise _invalid(path, message)
 
@@ -144,10 +149,10 @@ class InvalidRecords:
         self.dropped = 0
         self.first = ''
 
-    def keep(self, record, where: str) -> bool:
+    def keep(self, record, unit: str, number: int) -> bool:
         """Whether ``record`` passes; a failing one raises unless ``drop``
-        is set."""
-        message = _describe(record, where)
+        is set. ``unit`` and ``number`` are as in :func:`check_record`."""
+        message = _describe(record, unit, number)
         if message is None:
             return True
         if not self.drop:
