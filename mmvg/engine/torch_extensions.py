@@ -182,6 +182,29 @@ def deepspeed_jit_ops() -> List[str]:
     return [name]
 
 
+def built_elsewhere(build_dir: str, source_dir: str) -> bool:
+    """Whether the build in ``build_dir`` compiled other sources.
+
+    torch rebuilds an extension whose build commands changed; the commands
+    name the sources' folder, so the extension that another installation
+    (another virtual environment sharing the cache) built is rebuilt, and
+    the two rebuild it in turn each time they alternate.
+
+    Args:
+        build_dir (str): The extension's build folder.
+        source_dir (str): The folder of this installation's sources.
+
+    Returns:
+        bool: Whether its ``build.ninja`` exists and does not name
+        ``source_dir``.
+    """
+    try:
+        with open(osp.join(build_dir, 'build.ninja'), encoding='utf-8') as f:
+            return source_dir not in f.read()
+    except FileNotFoundError:
+        return False
+
+
 def check_deepspeed_ops(stale_after: float = STALE_LOCK_SECONDS,
                         logger: Optional[logging.Logger] = None) -> None:
     """Before DeepSpeed starts: wait for, or refuse, the locks of the ops it
@@ -201,7 +224,21 @@ def check_deepspeed_ops(stale_after: float = STALE_LOCK_SECONDS,
         wait_for_build_lock(
             name, title, stale_after=stale_after, logger=logger)
         build_dir = extension_build_dir(name)
+        duration = ('(about 1 min on 2 idle cores, longer on a busy '
+                    'machine); the run goes on when it is built.')
         if not osp.isfile(osp.join(build_dir, f'{name}.so')):
             logger.info(f'Building {title} in {build_dir}, once per machine '
-                        '(about 1 min on 2 idle cores, longer on a busy '
-                        'machine); the run goes on when it is built.')
+                        f'{duration}')
+        elif built_elsewhere(build_dir, _deepspeed_ops_dir()):
+            logger.warning(
+                f'Rebuilding {title} in {build_dir} {duration} Another '
+                'DeepSpeed installation sharing this cache built it; the two '
+                'rebuild it each time they alternate. Give each Python '
+                'environment its own cache: export '
+                'TORCH_EXTENSIONS_DIR=$VIRTUAL_ENV/torch_extensions')
+
+
+def _deepspeed_ops_dir() -> str:
+    """The folder of this DeepSpeed's op sources (``deepspeed/ops``)."""
+    import deepspeed.ops
+    return osp.dirname(osp.abspath(deepspeed.ops.__file__))

@@ -96,18 +96,30 @@ def test_lock_of_a_running_build_is_waited_for(extensions_dir, logger, caplog):
     assert f'held by processes {compiler.pid}' in caplog.text
 
 
-def test_build_is_announced_once_until_built(extensions_dir, logger, caplog,
+def test_build_is_announced_until_built_here(extensions_dir, logger, caplog,
                                              monkeypatch):
+    ops_dir = '/envs/a/site-packages/deepspeed/ops'
     monkeypatch.setattr(torch_extensions, 'deepspeed_jit_ops',
                         lambda: [SHM_COMM])
+    monkeypatch.setattr(torch_extensions, '_deepspeed_ops_dir',
+                        lambda: ops_dir)
     check_deepspeed_ops(logger=logger)
     assert "Building DeepSpeed's shm_comm op" in caplog.text
-    caplog.clear()
+    # Built by another environment sharing the cache: rebuilt, said so.
     build_dir = extensions_dir / SHM_COMM
     build_dir.mkdir(parents=True)
     (build_dir / f'{SHM_COMM}.so').touch()
+    (build_dir / 'build.ninja').write_text(
+        'cflags = -I/envs/b/site-packages/deepspeed/ops/csrc/cpu/includes\n')
+    caplog.clear()
     check_deepspeed_ops(logger=logger)
-    assert 'Building' not in caplog.text
+    assert "Rebuilding DeepSpeed's shm_comm op" in caplog.text
+    assert 'TORCH_EXTENSIONS_DIR' in caplog.text
+    # Built from these sources: loaded, nothing to say.
+    (build_dir / 'build.ninja').write_text(f'cflags = -I{ops_dir}/csrc\n')
+    caplog.clear()
+    check_deepspeed_ops(logger=logger)
+    assert 'uilding' not in caplog.text
 
 
 def test_deepspeed_builds_shm_comm_on_cpu():
