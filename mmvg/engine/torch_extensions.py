@@ -130,7 +130,7 @@ def wait_for_build_lock(name: str,
         if not builders and age > stale_after:
             raise RuntimeError(
                 f'{title} cannot be built: its build lock {lock} is '
-                f'{age / 60:.0f} min old and no process on this machine is '
+                f'{_duration(age)} old and no process on this machine is '
                 'building it. A build that was stopped (Ctrl-C, a time '
                 'limit, out of memory) left it behind, and torch would wait '
                 'for it forever. Remove it and start again:\n'
@@ -138,19 +138,25 @@ def wait_for_build_lock(name: str,
         if not announced:
             if builders:
                 holder = ('processes ' + ', '.join(map(str, builders)) +
-                          ' on this machine')
+                          ' of this machine are building it.')
             else:
-                holder = (f'no process on this machine; if no run on another '
-                          f'machine sharing this cache builds it either, '
-                          f'stop and `rm {shlex.quote(lock)}`. It is taken '
-                          f'for stale {stale_after / 60:.0f} min after it '
-                          'was made')
+                holder = ('no process of this machine is building it. If no '
+                          'run on another machine sharing this cache is '
+                          f'either, stop and `rm {shlex.quote(lock)}`; it is '
+                          f'taken for stale {_duration(stale_after)} after '
+                          'it was made.')
             logger.warning(
                 f'Waiting for another process to build {title}: its lock '
-                f'{lock} was made {age:.0f} s ago, and it is held by '
-                f'{holder}.')
+                f'{lock} was made {_duration(age)} ago; {holder}')
             announced = True
         time.sleep(poll_seconds)
+
+
+def _duration(seconds: float) -> str:
+    """``'42 s'`` below two minutes, else ``'61 min'``."""
+    if seconds < 120:
+        return f'{seconds:.0f} s'
+    return f'{seconds / 60:.0f} min'
 
 
 def deepspeed_jit_ops() -> List[str]:

@@ -74,7 +74,7 @@ def test_young_lock_without_a_build_is_waited_for_then_fails(
     # The user saw at once what it waits for and how to end it.
     waiting = [r.message for r in caplog.records if 'Waiting' in r.message]
     assert len(waiting) == 1
-    assert 'no process on this machine' in waiting[0]
+    assert 'no process of this machine is building it' in waiting[0]
     assert f'rm {lock}' in waiting[0]
 
 
@@ -93,7 +93,8 @@ def test_lock_of_a_running_build_is_waited_for(extensions_dir, logger, caplog):
     finally:
         compiler.kill()
         compiler.wait()
-    assert f'held by processes {compiler.pid}' in caplog.text
+    assert f'processes {compiler.pid} of this machine are building it' in \
+        caplog.text
 
 
 def test_build_is_announced_until_built_here(extensions_dir, logger, caplog,
