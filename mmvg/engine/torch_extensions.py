@@ -6,9 +6,10 @@ folder of the extensions cache under a ``lock`` file, and a process that
 finds the lock waits until the file is gone: without a message and
 without a limit. A build killed midway (Ctrl-C, a scheduler's time limit,
 out of memory) leaves the lock, and every later run then waits forever.
-:func:`check_deepspeed_ops` runs before DeepSpeed starts: it reports the
-build, waits for another process's build with a message, and turns a
-stale lock into an error that says how to remove it.
+:func:`check_deepspeed_ops` runs before DeepSpeed starts: it says when an
+op is about to be built (or rebuilt, when another installation sharing the
+cache built it), waits for another process's build with a message, and
+turns a stale lock into an error that says how to remove it.
 """
 import logging
 import os
