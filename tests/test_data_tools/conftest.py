@@ -1,5 +1,6 @@
 # Copyright (c) mmvg contributors. All rights reserved.
 import importlib.util
+import os
 import os.path as osp
 
 import pytest
@@ -29,3 +30,27 @@ def synthetic_raw(tmp_path_factory):
     counts = load_tool('make_synthetic').generate(
         out, num_images=40, seed=1, grefcoco=True)
     return out, counts
+
+
+@pytest.fixture
+def out_dir(tmp_path):
+    """An output folder holding a file of an earlier import, under a name
+    the importers write."""
+    out = tmp_path / 'out'
+    out.mkdir()
+    (out / 'refcoco_unc_val.json').write_text('{"earlier": "import"}')
+    return str(out)
+
+
+@pytest.fixture(scope='session')
+def snapshot():
+    """``snapshot(folder)``: the names and bytes of the files in it, to
+    check that a failed import changed nothing."""
+
+    def files(folder):
+        return {
+            name: open(osp.join(folder, name), 'rb').read()
+            for name in sorted(os.listdir(folder))
+        }
+
+    return files

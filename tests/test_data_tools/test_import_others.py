@@ -386,25 +386,8 @@ def test_mdetr(tmp_path, data_tool, capsys):
     assert recs[0]['image_id'] == 5
 
 
-def _snapshot(folder):
-    """Names and bytes of the files in ``folder``."""
-    return {
-        name: open(osp.join(folder, name), 'rb').read()
-        for name in sorted(os.listdir(folder))
-    }
-
-
-@pytest.fixture
-def out_dir(tmp_path):
-    """An output folder holding a file of an earlier import."""
-    out = tmp_path / 'out'
-    out.mkdir()
-    (out / 'earlier.json').write_text('{"earlier": "import"}')
-    return str(out)
-
-
 def test_grefcoco_ann_id_missing_from_instances(synthetic_raw, tmp_path,
-                                                data_tool, out_dir):
+                                                data_tool, out_dir, snapshot):
     src = tmp_path / 'grefcoco'
     src.mkdir()
     root = synthetic_raw[0]
@@ -414,7 +397,7 @@ def test_grefcoco_ann_id_missing_from_instances(synthetic_raw, tmp_path,
     (src / 'grefs(unc).json').write_text(json.dumps(grefs))
     (src / 'instances.json').write_text(
         open(osp.join(root, 'grefcoco/instances.json')).read())
-    before = _snapshot(out_dir)
+    before = snapshot(out_dir)
     with pytest.raises(ValueError) as err:
         data_tool('import_grefcoco').main([
             '--grefcoco-dir',
@@ -423,15 +406,15 @@ def test_grefcoco_ann_id_missing_from_instances(synthetic_raw, tmp_path,
     assert str(err.value).startswith(
         f'{src}/grefs(unc).json: ref_id {multi["ref_id"]} refers to ann_id '
         f'999, which {src}/instances.json does not contain.')
-    assert _snapshot(out_dir) == before
+    assert snapshot(out_dir) == before
 
 
 def test_flickr30k_listed_image_without_annotation(tmp_path, data_tool,
-                                                   out_dir):
+                                                   out_dir, snapshot):
     fdir = _flickr_fixture(str(tmp_path))
     with open(osp.join(fdir, 'val.txt'), 'w') as f:
         f.write('100\n200\n')
-    before = _snapshot(out_dir)
+    before = snapshot(out_dir)
     with pytest.raises(FileNotFoundError) as err:
         data_tool('import_flickr30k').main([
             '--flickr-dir', fdir, '--data-root',
@@ -440,7 +423,7 @@ def test_flickr30k_listed_image_without_annotation(tmp_path, data_tool,
     assert str(err.value).startswith(
         f'{fdir}/val.txt line 2: image 200, but '
         f'{fdir}/Annotations/200.xml does not exist.')
-    assert _snapshot(out_dir) == before
+    assert snapshot(out_dir) == before
 
 
 @pytest.mark.parametrize('mode,expressions', [('rec', 3), ('phrase', 2)])
@@ -467,7 +450,8 @@ def test_flickr30k_skip_counts_expressions(mode, expressions, tmp_path,
         'is missing or unreadable: 1 image file,') in capsys.readouterr().out
 
 
-def test_visual_genome_image_id_missing(tmp_path, data_tool, out_dir):
+def test_visual_genome_image_id_missing(tmp_path, data_tool, out_dir,
+                                        snapshot):
     vg = tmp_path / 'vg'
     vg.mkdir()
     (vg / 'image_data.json').write_text(
@@ -487,7 +471,7 @@ def test_visual_genome_image_id_missing(tmp_path, data_tool, out_dir):
             ])
     ]
     (vg / 'region_descriptions.json').write_text(json.dumps(regions))
-    before = _snapshot(out_dir)
+    before = snapshot(out_dir)
     with pytest.raises(ValueError) as err:
         data_tool('import_visual_genome').main(
             ['--vg-dir',
@@ -495,17 +479,17 @@ def test_visual_genome_image_id_missing(tmp_path, data_tool, out_dir):
     assert str(err.value).startswith(
         f'{vg}/region_descriptions.json: region 20 refers to image_id 2, '
         f'which {vg}/image_data.json does not contain.')
-    assert _snapshot(out_dir) == before
+    assert snapshot(out_dir) == before
 
 
-def test_simrec_mask_file_missing(tmp_path, data_tool, out_dir):
+def test_simrec_mask_file_missing(tmp_path, data_tool, out_dir, snapshot):
     _image(str(tmp_path / 'coco' / 'COCO_train2014_000000000005.jpg'))
     (tmp_path / 'masks').mkdir()
     anns = dict(
         val=[dict(iid=5, bbox=[1, 1, 5, 5], cat_id=1, refs=['a'], mask_id=7)])
     path = tmp_path / 'refcoco.json'
     path.write_text(json.dumps(anns))
-    before = _snapshot(out_dir)
+    before = snapshot(out_dir)
     with pytest.raises(FileNotFoundError) as err:
         data_tool('import_simrec').main([
             '--anns',
@@ -516,10 +500,11 @@ def test_simrec_mask_file_missing(tmp_path, data_tool, out_dir):
     assert str(err.value).startswith(
         f'{path}: val entry mask_id 7 has no mask file '
         f'{tmp_path}/masks/7.npy.')
-    assert _snapshot(out_dir) == before
+    assert snapshot(out_dir) == before
 
 
-def test_mdetr_annotation_of_unknown_image(tmp_path, data_tool, out_dir):
+def test_mdetr_annotation_of_unknown_image(tmp_path, data_tool, out_dir,
+                                           snapshot):
     coco = dict(
         images=[
             dict(
@@ -537,7 +522,7 @@ def test_mdetr_annotation_of_unknown_image(tmp_path, data_tool, out_dir):
         ])
     path = tmp_path / 'final_refcoco_val.json'
     path.write_text(json.dumps(coco))
-    before = _snapshot(out_dir)
+    before = snapshot(out_dir)
     with pytest.raises(ValueError) as err:
         data_tool('import_mdetr').main([
             '--json',
@@ -547,13 +532,14 @@ def test_mdetr_annotation_of_unknown_image(tmp_path, data_tool, out_dir):
     assert str(err.value).startswith(
         f'{path}: annotation id 1 refers to image_id 3, which its "images" '
         'list does not contain.')
-    assert _snapshot(out_dir) == before
+    assert snapshot(out_dir) == before
 
 
-def test_derived_unknown_split_by_lists_known(tmp_path, data_tool, out_dir):
+def test_derived_unknown_split_by_lists_known(tmp_path, data_tool, out_dir,
+                                              snapshot):
     path = tmp_path / 'split.pth'
     torch.save([('5.jpg', '5_1.pth', [1, 1, 5, 5], 'a cup', [])], path)
-    before = _snapshot(out_dir)
+    before = snapshot(out_dir)
     with pytest.raises(
             ValueError,
             match=r"Unknown --split-by 'umd' for referit; the known split "
@@ -563,4 +549,4 @@ def test_derived_unknown_split_by_lists_known(tmp_path, data_tool, out_dir):
             str(path), '--dataset', 'referit', '--split', 'val', '--split-by',
             'umd', '--no-image-check', '--out-dir', out_dir
         ])
-    assert _snapshot(out_dir) == before
+    assert snapshot(out_dir) == before

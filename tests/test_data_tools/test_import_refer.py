@@ -102,23 +102,6 @@ def _write_raw(root, instances=None, refs=None, split_by='unc'):
             pickle.dump(refs, f)
 
 
-def _snapshot(folder):
-    """Names and bytes of the files in ``folder``."""
-    return {
-        name: open(osp.join(folder, name), 'rb').read()
-        for name in sorted(os.listdir(folder))
-    }
-
-
-@pytest.fixture
-def out_dir(tmp_path):
-    """An output folder holding files of an earlier import."""
-    out = tmp_path / 'out'
-    out.mkdir()
-    (out / 'refcoco_unc_val.json').write_text('{"earlier": "import"}')
-    return str(out)
-
-
 def _victim(root, shared=False):
     """A ref, its image file name and the refs of that image and split;
     with ``shared`` one whose image holds several refs, one of them with
@@ -161,29 +144,30 @@ def test_missing_image(synthetic_raw, tmp_path):
 
 
 def test_truncated_image_fails_naming_file_and_record(synthetic_raw, tmp_path,
-                                                      out_dir):
+                                                      out_dir, snapshot):
     """Magic bytes, the header and PIL's verify() all pass a JPEG cut
     mid-scan; the importer decodes it."""
     root = _copy(synthetic_raw[0], str(tmp_path / 'raw'))
     victim, name, _ = _victim(root)
     _truncate(osp.join(root, 'train2014', name))
-    before = _snapshot(out_dir)
+    before = snapshot(out_dir)
     with pytest.raises(OSError, match='truncated') as err:
         _import(root, out_dir, splits=[victim['split']])
     assert name in str(err.value)
     assert f'ref_id={victim["ref_id"]}' in str(err.value)
     assert '--skip-bad-images' in str(err.value)
-    assert _snapshot(out_dir) == before
+    assert snapshot(out_dir) == before
 
 
-def test_image_of_another_size_fails(synthetic_raw, tmp_path, out_dir):
+def test_image_of_another_size_fails(synthetic_raw, tmp_path, out_dir,
+                                     snapshot):
     root = _copy(synthetic_raw[0], str(tmp_path / 'raw'))
     instances, _ = _raw(root)
     victim, name, _ = _victim(root)
     image = instances['images'][victim['image_id'] - 1]
     image['width'] += 1
     _write_raw(root, instances=instances)
-    before = _snapshot(out_dir)
+    before = snapshot(out_dir)
     with pytest.raises(OSError) as err:
         _import(root, out_dir, splits=[victim['split']])
     assert name in str(err.value)
@@ -191,7 +175,7 @@ def test_image_of_another_size_fails(synthetic_raw, tmp_path, out_dir):
     assert (f'is {image["width"] - 1}x{image["height"]} (width x height) '
             f'but the annotation says {image["width"]}x{image["height"]}'
             in str(err.value))
-    assert _snapshot(out_dir) == before
+    assert snapshot(out_dir) == before
 
 
 def test_skip_bad_images_counts_expressions(synthetic_raw, tmp_path, capsys,
@@ -230,51 +214,53 @@ def test_skip_bad_images_counts_expressions(synthetic_raw, tmp_path, capsys,
 
 
 @pytest.mark.parametrize('key', ['ann_id', 'image_id'])
-def test_ref_id_missing_from_instances(key, synthetic_raw, tmp_path, out_dir):
+def test_ref_id_missing_from_instances(key, synthetic_raw, tmp_path, out_dir,
+                                       snapshot):
     root = _copy(synthetic_raw[0], str(tmp_path / 'raw'))
     _, refs = _raw(root)
     refs[3][key] = 999
     _write_raw(root, refs=refs)
-    before = _snapshot(out_dir)
+    before = snapshot(out_dir)
     with pytest.raises(ValueError) as err:
         _import(root, out_dir)
     refer = osp.join(root, 'refcoco')
     assert str(err.value).startswith(
         f'{refer}/refs(unc).p: ref_id {refs[3]["ref_id"]} refers to {key} '
         f'999, which {refer}/instances.json does not contain.')
-    assert _snapshot(out_dir) == before
+    assert snapshot(out_dir) == before
 
 
-def test_ann_of_another_image(synthetic_raw, tmp_path, out_dir):
+def test_ann_of_another_image(synthetic_raw, tmp_path, out_dir, snapshot):
     root = _copy(synthetic_raw[0], str(tmp_path / 'raw'))
     _, refs = _raw(root)
     ref, other = refs[0], next(r for r in refs
                                if r['image_id'] != refs[0]['image_id'])
     ref['ann_id'] = other['ann_id']
     _write_raw(root, refs=refs)
-    before = _snapshot(out_dir)
+    before = snapshot(out_dir)
     with pytest.raises(ValueError) as err:
         _import(root, out_dir)
     assert (f'ref_id {ref["ref_id"]} is on image_id {ref["image_id"]}, but '
             f'its ann_id {other["ann_id"]} is on image_id '
             f'{other["image_id"]}') in str(err.value)
     assert 'instances.json' in str(err.value)
-    assert _snapshot(out_dir) == before
+    assert snapshot(out_dir) == before
 
 
-def test_unknown_split_by_lists_known(synthetic_raw, tmp_path, out_dir):
+def test_unknown_split_by_lists_known(synthetic_raw, tmp_path, out_dir,
+                                      snapshot):
     """A refs file of an unknown scheme is not imported as if it were
     one, even when it exists."""
     root = _copy(synthetic_raw[0], str(tmp_path / 'raw'))
     _, refs = _raw(root)
     _write_raw(root, refs=refs, split_by='umd')
-    before = _snapshot(out_dir)
+    before = snapshot(out_dir)
     with pytest.raises(
             ValueError,
             match=r"Unknown --split-by 'umd' for refcoco; the known split "
             r"schemes are \['unc', 'google'\]"):
         _import(root, out_dir, split_by='umd')
-    assert _snapshot(out_dir) == before
+    assert snapshot(out_dir) == before
 
 
 def test_bad_boxes_and_empty_text(synthetic_raw, tmp_path):
