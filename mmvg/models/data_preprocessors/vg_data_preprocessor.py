@@ -6,6 +6,7 @@ import torch.nn.functional as F
 from mmdet.models.data_preprocessors import DetDataPreprocessor
 
 from mmvg.registry import MODELS, TASK_UTILS
+from mmvg.utils.cpu_memory import retain_freed_cpu_memory
 
 
 @MODELS.register_module()
@@ -35,16 +36,23 @@ class VGDataPreprocessor(DetDataPreprocessor):
         token_pad_values (dict, optional): The padding value per token key.
             Keys not listed pad with 0 (BERT's ``[PAD]`` id, a masked-out
             attention position, segment 0). Defaults to None.
+        retain_cpu_memory (bool): On the first batch on the CPU, let the
+            process's malloc keep freed memory for reuse
+            (:func:`~mmvg.utils.cpu_memory.retain_freed_cpu_memory`), so
+            that a step does not page-fault in the activations of the last
+            one again. Process-wide. Defaults to True.
         **kwargs: The arguments of :class:`DetDataPreprocessor`.
     """
 
     def __init__(self,
                  tokenizer: Optional[dict] = None,
                  token_pad_values: Optional[Dict[str, int]] = None,
+                 retain_cpu_memory: bool = True,
                  **kwargs) -> None:
         super().__init__(**kwargs)
         self.tokenizer = TASK_UTILS.build(tokenizer) if tokenizer else None
         self.token_pad_values = token_pad_values or {}
+        self.retain_cpu_memory = retain_cpu_memory
 
     def forward(self, data: dict, training: bool = False) -> dict:
         """Normalise and pad the images, tokenize, build pixel masks.
@@ -59,6 +67,8 @@ class VGDataPreprocessor(DetDataPreprocessor):
         """
         data = super().forward(data, training)
         inputs, data_samples = data['inputs'], data['data_samples']
+        if self.retain_cpu_memory and inputs.device.type == 'cpu':
+            retain_freed_cpu_memory()
         if data_samples is not None:
             if self.tokenizer is not None:
                 for sample in data_samples:
