@@ -23,7 +23,11 @@ model = dict(
         pad_size_divisor=32,
         # BERT query length 40 (the official max_query_len).
         tokenizer=dict(
-            type='HFTokenizer', name_or_path=bert_dir, max_length=40)),
+            type='HFTokenizer', name_or_path=bert_dir, max_length=40),
+        # On the CPU, keep freed memory for the next step instead of
+        # page-faulting ~1.4 GB of activations in again per step (1.4x
+        # slower test steps than the official code otherwise).
+        retain_cpu_memory=True),
     backbone=dict(
         type='ResNet',
         depth=50,
