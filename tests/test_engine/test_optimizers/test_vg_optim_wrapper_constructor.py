@@ -17,6 +17,13 @@ register_all_modules()
 OFFICIAL_NUM_TRAINED = 189_726_586
 
 
+# The official VLTVG optimizer (train.py) by lr: the decoder (with the
+# verification and language-guided context modules), box MLP and BERT
+# projection at 1e-4; ResNet-50, the DETR encoder with its input
+# projection, and BERT-base at 1e-5.
+OFFICIAL_VLTVG_NUMEL_BY_LR = {1e-4: 10_725_126, 1e-5: 140_539_136}
+
+
 def trained_params(optim_wrapper):
     return [
         p for group in optim_wrapper.optimizer.param_groups
@@ -44,6 +51,28 @@ def test_lavt_recipe_trains_what_the_official_optimizer_trains():
         for name in untrained)
     assert not any(p.requires_grad for name, p in model.named_parameters()
                    if name in untrained)
+
+
+def test_vltvg_recipe_gives_each_part_the_official_lr():
+    cfg = Config.fromfile(
+        get_config_path('vltvg/vltvg_r50_bert-base_4xb16-90e_refcoco.py'))
+    cfg.model.text_encoder.pretrained = None
+    model = build_on_meta(cfg.model)
+    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    numel_by_lr = {}
+    for group in optim_wrapper.optimizer.param_groups:
+        numel = sum(p.numel() for p in group['params'])
+        lr = round(group['lr'], 10)
+        numel_by_lr[lr] = numel_by_lr.get(lr, 0) + numel
+    assert numel_by_lr == OFFICIAL_VLTVG_NUMEL_BY_LR
+    base_lr_ids = {
+        id(p)
+        for group in optim_wrapper.optimizer.param_groups
+        if round(group['lr'], 10) == 1e-4 for p in group['params']
+    }
+    assert all(
+        id(p) in base_lr_ids
+        for p in model.context_encoder.parameters())
 
 
 class TwoPart(nn.Module):
