@@ -53,8 +53,11 @@ class LanguageGuidedContextEncoder(nn.Module):
             Tensor: (N, HW, C) discriminative features.
         """
         text_cond = self.text_attn(
-            img_feat, word_feat, word_feat,
-            key_padding_mask=word_padding_mask)[0]
+            img_feat,
+            word_feat,
+            word_feat,
+            key_padding_mask=word_padding_mask,
+            need_weights=False)[0]
         query_key = img_feat + text_cond
         context = self.context_attn(query_key, query_key, img_feat,
                                     img_padding_mask, hw_shape)

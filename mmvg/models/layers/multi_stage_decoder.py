@@ -65,13 +65,15 @@ class MultiStageDecoderLayer(nn.Module):
             query + query_pos,
             word_feat,
             word_feat,
-            key_padding_mask=word_padding_mask)[0]
+            key_padding_mask=word_padding_mask,
+            need_weights=False)[0]
         text_query = self.norms[0](text_info)
         visual_info = self.img_attn(
             text_query + text_query_pos,
             img_key + img_pos,
             img_value,
-            key_padding_mask=img_padding_mask)[0]
+            key_padding_mask=img_padding_mask,
+            need_weights=False)[0]
         query = self.norms[1](query + visual_info)
         return self.norms[2](self.ffn(query))
 

@@ -60,7 +60,11 @@ class VisualLinguisticVerification(nn.Module):
         """
         query = img_feat + img_pos if self.query_with_pos else img_feat
         text_info = self.text_attn(
-            query, word_feat, word_feat, key_padding_mask=word_padding_mask)[0]
+            query,
+            word_feat,
+            word_feat,
+            key_padding_mask=word_padding_mask,
+            need_weights=False)[0]
         similarity = (F.normalize(self.img_proj(img_feat), dim=-1) *
                       F.normalize(self.text_proj(text_info), dim=-1)).sum(
                           dim=-1, keepdim=True)

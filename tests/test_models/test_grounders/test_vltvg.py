@@ -183,3 +183,47 @@ def test_missing_gt_box_names_the_sample():
     data = model.data_preprocessor(batch, True)
     with pytest.raises(ValueError, match='demo_0.jpg'):
         model(**data, mode='loss')
+
+
+def test_fused_attention_matches_the_attention_weights_path(monkeypatch):
+    """The attention layers skip their weights (``need_weights=False``),
+    which lets PyTorch take its fused SDPA kernel; outputs, losses and
+    gradients stay within 1e-5 of the path that computes the weights."""
+
+    def run(model):
+        model.zero_grad()
+        data = model.data_preprocessor(tiny_batch(num_tokens=(3, 8)), True)
+        losses = model(**data, mode='loss')
+        loss, _ = model.parse_losses(losses)
+        loss.backward()
+        with torch.no_grad():
+            outs = model(
+                **model.data_preprocessor(tiny_batch(), False), mode='tensor')
+        grads = [
+            p.grad.clone() for p in model.parameters() if p.grad is not None
+        ]
+        return loss.detach(), outs, grads
+
+    model = _model(aux_heads=None).train()
+    torch.manual_seed(1)
+    fused = run(model)
+    forward = torch.nn.MultiheadAttention.forward
+    calls = []
+
+    def with_weights(self, *args, **kwargs):
+        calls.append(kwargs.get('need_weights'))
+        kwargs['need_weights'] = True
+        return forward(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.nn.MultiheadAttention, 'forward', with_weights)
+    torch.manual_seed(1)
+    reference = run(model)
+    assert calls and all(need is False for need in calls)
+    torch.testing.assert_close(fused[0], reference[0], atol=1e-5, rtol=0)
+    for a, b in zip(
+            torch.utils._pytree.tree_leaves(fused[1]),
+            torch.utils._pytree.tree_leaves(reference[1])):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=0)
+    assert len(fused[2]) == len(reference[2])
+    for a, b in zip(fused[2], reference[2]):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=0)
