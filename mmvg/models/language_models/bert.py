@@ -61,6 +61,10 @@ class BertTextEncoder(BaseModule):
         add_pooling_layer (bool): Whether to keep BERT's pooler. Its output
             is unused; keeping it (frozen) keeps the state dict identical to
             checkpoints that hold it. Defaults to True.
+        attn_implementation (str): ``transformers``' attention kernel:
+            ``'sdpa'`` (PyTorch's fused scaled-dot-product attention, the
+            same math) or ``'eager'`` (the explicit softmax of the original
+            BERT code). Defaults to 'sdpa'.
         init_cfg (dict, optional): ``dict(type='Pretrained',
             checkpoint=<directory>)`` is accepted as ``pretrained``.
     """
@@ -70,6 +74,7 @@ class BertTextEncoder(BaseModule):
                  config: Optional[dict] = None,
                  num_output_layers: int = 1,
                  add_pooling_layer: bool = True,
+                 attn_implementation: str = 'sdpa',
                  init_cfg: Optional[dict] = None) -> None:
         if init_cfg is not None and init_cfg.get('type') == 'Pretrained':
             pretrained = init_cfg['checkpoint']
@@ -82,10 +87,12 @@ class BertTextEncoder(BaseModule):
         if config is not None:
             # Building from ``config`` reads no file, so a model whose BERT
             # directory is absent still builds; init_weights then fails.
-            bert_config = BertConfig(**config)
+            bert_config = BertConfig(
+                **config, attn_implementation=attn_implementation)
         else:
             check_bert_dir(pretrained)
-            bert_config = BertConfig.from_pretrained(pretrained)
+            bert_config = BertConfig.from_pretrained(
+                pretrained, attn_implementation=attn_implementation)
         self.bert = BertModel(bert_config, add_pooling_layer=add_pooling_layer)
         if add_pooling_layer:
             # The pooler never contributes to the output; freezing it keeps

@@ -70,3 +70,30 @@ def test_bert_loads_local_dir(tmp_path):
 def test_bert_rejects_bad_layers():
     with pytest.raises(ValueError, match='num_output_layers'):
         BertTextEncoder(config=TINY_BERT, num_output_layers=4)
+
+
+def test_sdpa_attention_matches_eager_attention():
+    """The default fused attention gives BERT's outputs within 1e-5 of the
+    explicit softmax on every real token of a padded batch, and the same
+    gradients up to float32 rounding (the sums run in another order)."""
+    torch.manual_seed(0)
+    sdpa = BertTextEncoder(config=TINY_BERT, num_output_layers=2).eval()
+    eager = BertTextEncoder(
+        config=TINY_BERT, num_output_layers=2,
+        attn_implementation='eager').eval()
+    eager.load_state_dict(sdpa.state_dict())
+    assert sdpa.bert.config._attn_implementation == 'sdpa'
+    assert eager.bert.config._attn_implementation == 'eager'
+    tokens = _tokens([9, 3, 6], 9)
+    real = tokens['attention_mask'].bool()
+    outs = []
+    for model in (sdpa, eager):
+        # Padded positions carry no meaning (the kernels differ there).
+        feats = model(tokens)['word_feats'][real]
+        feats.pow(2).sum().backward()
+        grads = [p.grad for p in model.parameters() if p.grad is not None]
+        outs.append((feats.detach(), grads))
+    torch.testing.assert_close(outs[0][0], outs[1][0], atol=1e-5, rtol=0)
+    assert len(outs[0][1]) == len(outs[1][1])
+    for a, b in zip(outs[0][1], outs[1][1]):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-3)
