@@ -16,7 +16,6 @@ register_all_modules()
 # decoder and BERT-base without its embeddings and layers 10-11.
 OFFICIAL_NUM_TRAINED = 189_726_586
 
-
 # The official VLTVG optimizer (train.py) by lr: the decoder (with the
 # verification and language-guided context modules), box MLP and BERT
 # projection at 1e-4; ResNet-50, the DETR encoder with its input
@@ -31,12 +30,18 @@ def trained_params(optim_wrapper):
     ]
 
 
-def test_lavt_recipe_trains_what_the_official_optimizer_trains():
-    cfg = Config.fromfile(
-        get_config_path('lavt/lavt_swin-b_bert-base_8xb4-40e_refcoco.py'))
+def paper_recipe(config: str):
+    """A paper config's model (on the meta device, no BERT files) and its
+    optimizer wrapper."""
+    cfg = Config.fromfile(get_config_path(config))
     cfg.model.text_encoder.pretrained = None
     model = build_on_meta(cfg.model)
-    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    return model, build_optim_wrapper(model, cfg.optim_wrapper)
+
+
+def test_lavt_recipe_trains_what_the_official_optimizer_trains():
+    model, optim_wrapper = paper_recipe(
+        'lavt/lavt_swin-b_bert-base_8xb4-40e_refcoco.py')
     trained = trained_params(optim_wrapper)
     assert sum(p.numel() for p in trained) == OFFICIAL_NUM_TRAINED
     trained_ids = {id(p) for p in trained}
@@ -54,11 +59,8 @@ def test_lavt_recipe_trains_what_the_official_optimizer_trains():
 
 
 def test_vltvg_recipe_gives_each_part_the_official_lr():
-    cfg = Config.fromfile(
-        get_config_path('vltvg/vltvg_r50_bert-base_4xb16-90e_refcoco.py'))
-    cfg.model.text_encoder.pretrained = None
-    model = build_on_meta(cfg.model)
-    optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    model, optim_wrapper = paper_recipe(
+        'vltvg/vltvg_r50_bert-base_4xb16-90e_refcoco.py')
     numel_by_lr = {}
     for group in optim_wrapper.optimizer.param_groups:
         numel = sum(p.numel() for p in group['params'])
@@ -71,8 +73,7 @@ def test_vltvg_recipe_gives_each_part_the_official_lr():
         if round(group['lr'], 10) == 1e-4 for p in group['params']
     }
     assert all(
-        id(p) in base_lr_ids
-        for p in model.context_encoder.parameters())
+        id(p) in base_lr_ids for p in model.context_encoder.parameters())
 
 
 class TwoPart(nn.Module):
