@@ -61,17 +61,14 @@ def test_lavt_recipe_trains_what_the_official_optimizer_trains():
 def test_vltvg_recipe_gives_each_part_the_official_lr():
     model, optim_wrapper = paper_recipe(
         'vltvg/vltvg_r50_bert-base_4xb16-90e_refcoco.py')
-    numel_by_lr = {}
+    numel_by_lr, base_lr_ids = {}, set()
     for group in optim_wrapper.optimizer.param_groups:
-        numel = sum(p.numel() for p in group['params'])
         lr = round(group['lr'], 10)
-        numel_by_lr[lr] = numel_by_lr.get(lr, 0) + numel
+        numel_by_lr[lr] = numel_by_lr.get(lr, 0) + sum(
+            p.numel() for p in group['params'])
+        if lr == 1e-4:
+            base_lr_ids.update(id(p) for p in group['params'])
     assert numel_by_lr == OFFICIAL_VLTVG_NUMEL_BY_LR
-    base_lr_ids = {
-        id(p)
-        for group in optim_wrapper.optimizer.param_groups
-        if round(group['lr'], 10) == 1e-4 for p in group['params']
-    }
     assert all(
         id(p) in base_lr_ids for p in model.context_encoder.parameters())
 
