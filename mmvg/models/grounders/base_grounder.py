@@ -1,6 +1,6 @@
 # Copyright (c) mmvg contributors. All rights reserved.
 from abc import ABCMeta, abstractmethod
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.model import BaseModel
@@ -35,6 +35,13 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
     The tokenized expressions travel in the data samples
     (``data_sample.tokens``, filled by ``VGDataPreprocessor``), never in
     ``inputs``.
+
+    Late-fusion models (the image is encoded without the expression) also
+    split :meth:`extract_feat` into :meth:`extract_visual_feat` and
+    :meth:`fuse_feat`; :meth:`predict_shared` then runs the visual pass
+    once per image for several expressions about it. Early-fusion models
+    (words inside the backbone) do not, and :meth:`predict_shared` runs
+    one full pass per expression.
 
     Subclasses build their parts, then call :meth:`build_heads`, so that
     the heads come last in the state dict and in the initialisation order.
@@ -97,6 +104,38 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
                      data_samples: VGSampleList) -> Dict[str, Tensor]:
         """The features the heads read, as a dict."""
 
+    def extract_visual_feat(self, inputs: Tensor,
+                            data_samples: VGSampleList) -> Dict[str, Tensor]:
+        """The features of the images alone, for late-fusion models.
+
+        Every tensor in the returned dict has the batch first, so that
+        :meth:`predict_shared` can repeat an image's entries for each of
+        its expressions; other values are shared by the whole batch.
+        """
+        raise NotImplementedError(
+            f'{type(self).__name__} fuses the expression into the image '
+            'encoding, so there is no visual pass to share')
+
+    def fuse_feat(self, visual_feats: Dict[str, Tensor],
+                  data_samples: VGSampleList) -> Dict[str, Tensor]:
+        """Encode the expressions and fuse them with
+        :meth:`extract_visual_feat`'s output into what the heads read."""
+        raise NotImplementedError(
+            f'{type(self).__name__} has no separate fusion step')
+
+    @property
+    def shares_visual_feat(self) -> bool:
+        """Whether several expressions about one image can share one
+        visual pass (the model implements :meth:`extract_visual_feat`)."""
+        return (type(self).extract_visual_feat
+                is not BaseGrounder.extract_visual_feat)
+
+    def heatmaps(self, feats: Dict[str, Tensor]) -> Dict[str, Tensor]:
+        """Named (N, h, w) maps in [0, 1] over the padded input frame that
+        show where the model looked, for the visualizer; none by default.
+        """
+        return {}
+
     def extract_text_feat(self,
                           data_samples: VGSampleList) -> Dict[str, Tensor]:
         """Encode the batch's tokens with ``self.text_encoder``.
@@ -120,10 +159,61 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
     def predict(self,
                 inputs: Tensor,
                 data_samples: VGSampleList,
-                rescale: bool = True) -> VGSampleList:
+                rescale: bool = True,
+                with_heatmaps: bool = False) -> VGSampleList:
         """Predict, filling ``pred_instances`` (original image pixels
-        unless ``rescale=False``)."""
+        unless ``rescale=False``) and, with ``with_heatmaps``,
+        ``pred_heatmaps`` (see :meth:`heatmaps`)."""
         feats = self.extract_feat(inputs, data_samples)
+        return self._predict_from_feats(feats, data_samples, rescale,
+                                        with_heatmaps)
+
+    def predict_shared(self,
+                       inputs: Tensor,
+                       data_samples: VGSampleList,
+                       image_index: Sequence[int],
+                       rescale: bool = True,
+                       with_heatmaps: bool = False) -> VGSampleList:
+        """Predict several expressions about fewer images.
+
+        A model that :attr:`shares_visual_feat` encodes each image once
+        and fuses it with each of its expressions; any other model runs
+        the whole pass per expression. The results are those of
+        :meth:`predict` on the images repeated per expression.
+
+        Args:
+            inputs (Tensor): (I, C, H, W) images, each once.
+            data_samples (list[VGDataSample]): One sample per expression,
+                with its image's metainfo.
+            image_index (Sequence[int]): For each sample, the index of its
+                image in ``inputs``; every image has at least one sample.
+            rescale (bool): Predict in original image pixels.
+            with_heatmaps (bool): Also fill ``pred_heatmaps``.
+
+        Returns:
+            list[VGDataSample]: The samples with ``pred_instances``.
+        """
+        if len(image_index) != len(data_samples):
+            raise ValueError(f'{len(data_samples)} samples but '
+                             f'{len(image_index)} image indices')
+        index = torch.as_tensor(image_index, device=inputs.device)
+        if not self.shares_visual_feat:
+            feats = self.extract_feat(inputs[index], data_samples)
+        else:
+            first = [list(image_index).index(i) for i in range(inputs.size(0))]
+            visual = self.extract_visual_feat(inputs,
+                                              [data_samples[k] for k in first])
+            visual = {
+                key: value[index] if isinstance(value, Tensor) else value
+                for key, value in visual.items()
+            }
+            feats = self.fuse_feat(visual, data_samples)
+        return self._predict_from_feats(feats, data_samples, rescale,
+                                        with_heatmaps)
+
+    def _predict_from_feats(self, feats: Dict[str, Tensor],
+                            data_samples: VGSampleList, rescale: bool,
+                            with_heatmaps: bool) -> VGSampleList:
         results = self.head.predict(feats, data_samples, rescale=rescale)
         for name, aux_head in self.aux_heads.items():
             if aux_head.predicts:
@@ -133,6 +223,13 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
                     name)
         for sample, result in zip(data_samples, results):
             sample.pred_instances = result
+        if with_heatmaps:
+            maps = self.heatmaps(feats)
+            for i, sample in enumerate(data_samples):
+                sample.pred_heatmaps = {
+                    name: value[i]
+                    for name, value in maps.items()
+                }
         return data_samples
 
     def _forward(self,

@@ -1,5 +1,5 @@
 # Copyright (c) mmvg contributors. All rights reserved.
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional
 
 import torch.nn.functional as F
 from mmdet.models.layers import DetrTransformerEncoder, SinePositionalEncoding
@@ -97,18 +97,18 @@ class VLTVG(BaseGrounder):
                     nn.init.xavier_uniform_(param)
         super().init_weights()
 
-    def extract_visual_feat(
-        self, inputs: Tensor, data_samples: VGSampleList
-    ) -> Tuple[Tensor, Tensor, Tensor, Tuple[int, int]]:
-        """Backbone + DETR encoder.
+    def extract_visual_feat(self, inputs: Tensor,
+                            data_samples: VGSampleList) -> Dict[str, Tensor]:
+        """Backbone + DETR encoder: the image alone.
 
         Args:
             inputs (Tensor): (N, 3, H, W) images.
             data_samples (list[VGDataSample]): The batch.
 
         Returns:
-            tuple: features (N, hw, C), position embedding (N, hw, C),
-            padding mask (N, hw) and the map's (h, w).
+            dict: ``img_feats`` (N, hw, C), ``img_pos`` (N, hw, C) position
+            embedding, ``img_mask`` (N, hw) padding mask and ``hw_shape``,
+            the map's (h, w).
         """
         feat = self.backbone(inputs)[-1]
         if self.mask_padding:
@@ -127,11 +127,12 @@ class VLTVG(BaseGrounder):
         mask = mask.flatten(1)
         feat = self.visual_encoder(
             query=feat, query_pos=pos, key_padding_mask=mask)
-        return feat, pos, mask, hw_shape
+        return dict(
+            img_feats=feat, img_pos=pos, img_mask=mask, hw_shape=hw_shape)
 
-    def extract_feat(self, inputs: Tensor,
-                     data_samples: VGSampleList) -> Dict[str, Tensor]:
-        """Both encoders, verification, context and the decoder.
+    def fuse_feat(self, visual_feats: Dict[str, Tensor],
+                  data_samples: VGSampleList) -> Dict[str, Tensor]:
+        """The text encoder, verification, context and the decoder.
 
         Returns:
             dict: ``queries`` (S, N, Q, C), the object query of every
@@ -139,8 +140,10 @@ class VLTVG(BaseGrounder):
             features; ``verify_scores`` (N, HW, 1), the verification
             scores; ``hw_shape``, the map's (h, w).
         """
-        img_feat, img_pos, img_mask, hw_shape = self.extract_visual_feat(
-            inputs, data_samples)
+        img_feat = visual_feats['img_feats']
+        img_pos = visual_feats['img_pos']
+        img_mask = visual_feats['img_mask']
+        hw_shape = visual_feats['hw_shape']
         text = self.extract_text_feat(data_samples)
         word_feat = self.text_proj(text['word_feats'])
         word_mask = ~text['word_mask']  # the layers take True = padding
@@ -154,3 +157,17 @@ class VLTVG(BaseGrounder):
             img_feats=img_feat,
             verify_scores=score,
             hw_shape=hw_shape)
+
+    def extract_feat(self, inputs: Tensor,
+                     data_samples: VGSampleList) -> Dict[str, Tensor]:
+        """:meth:`extract_visual_feat`, then :meth:`fuse_feat`."""
+        return self.fuse_feat(
+            self.extract_visual_feat(inputs, data_samples), data_samples)
+
+    def heatmaps(self, feats: Dict[str, Tensor]) -> Dict[str, Tensor]:
+        """The verification scores, which the paper shows as its maps,
+        divided by their learnt scale into [0, 1]."""
+        score = feats['verify_scores'] / self.verification.score_scale
+        return dict(
+            verification=score.reshape(score.size(0), *
+                                       feats['hw_shape']).clamp(0, 1))
