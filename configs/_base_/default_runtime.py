@@ -9,7 +9,8 @@ default_hooks = dict(
     checkpoint=dict(
         type='CheckpointHook', interval=1, max_keep_ckpts=3, save_best='auto'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    visualization=dict(type='DetVisualizationHook'))
+    # One picture per expression with ``tools/test.py --show-dir``.
+    visualization=dict(type='VGVisualizationHook'))
 
 env_cfg = dict(
     cudnn_benchmark=False,
@@ -19,8 +20,10 @@ env_cfg = dict(
 )
 
 vis_backends = [dict(type='LocalVisBackend')]
+# The expression, ground truth, prediction and heat maps side by side
+# (docs/en/visualization.md); GREC/GRES configs set ``multi_target=True``.
 visualizer = dict(
-    type='DetLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+    type='VGLocalVisualizer', vis_backends=vis_backends, name='visualizer')
 log_processor = dict(type='LogProcessor', window_size=50, by_epoch=True)
 
 log_level = 'INFO'

@@ -1,6 +1,10 @@
 # Copyright (c) mmvg contributors. All rights reserved.
 """Save images after the pipeline with the boxes, mask and text drawn.
 
+Each picture is the pipeline's output (resized, padded, flipped when the
+pipeline flips) drawn by the config's ``VGLocalVisualizer``: the expression
+the model reads (a "[flipped]" mark after a flip) above the ground truth.
+
 Example::
 
     python tools/analysis_tools/browse_dataset.py \
@@ -10,13 +14,12 @@ import argparse
 import os
 import os.path as osp
 
-import cv2
-import numpy as np
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 
-from mmvg.registry import DATASETS
+from mmvg.registry import DATASETS, VISUALIZERS
 from mmvg.utils import register_all_modules
+from mmvg.visualization import VGLocalVisualizer
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -39,33 +42,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def draw_sample(inputs, data_sample) -> np.ndarray:
-    """Draw the ground truth of a packed sample on its input image.
-
-    Args:
-        inputs (Tensor): uint8 (3, H, W) BGR image.
-        data_sample (VGDataSample): Its data sample.
-
-    Returns:
-        np.ndarray: The BGR drawing, with a text band on top.
-    """
-    img = np.ascontiguousarray(inputs.permute(1, 2, 0).numpy()).copy()
-    instances = data_sample.get('gt_instances')
-    if instances is not None and 'masks' in instances and len(instances.masks):
-        mask = instances.masks.masks[0].astype(bool)
-        img[mask] = (0.5 * img[mask] + [0, 0, 127]).astype(np.uint8)
-    if instances is not None:
-        for x1, y1, x2, y2 in instances.bboxes.round().int().tolist():
-            cv2.rectangle(img, (x1, y1), (x2, y2), (0, 255, 0), 2)
-    text = data_sample.text
-    if data_sample.no_target:
-        text += '  [no target]'
-    if data_sample.get('flip', False):
-        text += '  [flipped]'
-    band = np.full((24, img.shape[1], 3), 255, np.uint8)
-    cv2.putText(band, text, (4, 17), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0),
-                1, cv2.LINE_AA)
-    return np.concatenate([band, img], axis=0)
+def build_visualizer(cfg: Config) -> VGLocalVisualizer:
+    """The config's visualizer (a default one for a dataset-only config),
+    without vis backends: the pictures go to files."""
+    visualizer_cfg = dict(
+        cfg.get('visualizer', dict(type='VGLocalVisualizer')),
+        name='browse_dataset',
+        vis_backends=None)
+    visualizer = VISUALIZERS.build(visualizer_cfg)
+    if not isinstance(visualizer, VGLocalVisualizer):
+        raise TypeError('browse_dataset.py draws with VGLocalVisualizer, but '
+                        f'the config builds {type(visualizer).__name__}')
+    return visualizer
 
 
 def main(argv=None) -> None:
@@ -76,14 +64,23 @@ def main(argv=None) -> None:
     register_all_modules(init_default_scope=False)
     init_default_scope(cfg.get('default_scope', 'mmvg'))
     dataset = DATASETS.build(cfg[f'{args.split}_dataloader'].dataset)
+    visualizer = build_visualizer(cfg)
+    visualizer.dataset_meta = dataset.metainfo
     os.makedirs(args.output_dir, exist_ok=True)
     for idx in range(min(args.num, len(dataset))):
         packed = dataset[idx]
         sample = packed['data_samples']
         name = f'{idx:05d}_sent{sample.get("sent_id", idx)}.jpg'
-        cv2.imwrite(
-            osp.join(args.output_dir, name),
-            draw_sample(packed['inputs'], sample))
+        # The pipeline's output: a BGR (3, H, W) tensor and its ground
+        # truth in the same (resized, padded, maybe flipped) frame.
+        image = packed['inputs'].permute(1, 2, 0).numpy()[..., ::-1]
+        visualizer.add_datasample(
+            name,
+            image,
+            sample,
+            draw_pred=False,
+            out_file=osp.join(args.output_dir, name),
+            frame='input')
     print(f'saved {min(args.num, len(dataset))} images to '
           f'{args.output_dir}')
 
