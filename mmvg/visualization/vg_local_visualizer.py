@@ -179,7 +179,8 @@ class VGLocalVisualizer(DetLocalVisualizer):
         Each expression gets its own colour (:func:`expression_colors`) for
         its boxes, their number labels and its mask; a legend band on top
         lists ``colour  number. expression · score`` (the top kept score,
-        or "no target").
+        or "no target"). The maps of a sample's ``pred_heatmaps`` follow
+        the image as panels captioned ``number. key``.
 
         Args:
             image (np.ndarray): The RGB (H, W, 3) image.
@@ -194,8 +195,9 @@ class VGLocalVisualizer(DetLocalVisualizer):
         if len(data_samples) == 0:
             raise ValueError('draw_expressions needs at least one data '
                              'sample (one per expression), got none')
-        panel = _Panel(_as_rgb(image).copy())
-        legend = []
+        image = _as_rgb(image)
+        panel = _Panel(image.copy())
+        heatmap_panels, legend = [], []
         for index, (sample, color) in enumerate(
                 zip(data_samples, expression_colors(len(data_samples)))):
             sample = sample.cpu()
@@ -209,7 +211,11 @@ class VGLocalVisualizer(DetLocalVisualizer):
                 verdict = f'{scores[0]:.2f}' if len(scores) else ''
             text = f'{index + 1}. {record_text(sample.metainfo)}'
             legend.append((f'{text} · {verdict}' if verdict else text, color))
-        return self._render(legend, [panel])
+            for heatmap_panel in self._heatmap_panels(image, sample,
+                                                      'original'):
+                heatmap_panel.caption = f'{index + 1}. {heatmap_panel.caption}'
+                heatmap_panels.append(heatmap_panel)
+        return self._render(legend, [panel] + heatmap_panels)
 
     def _draw_sample(self, image: np.ndarray, sample: VGDataSample,
                      draw_gt: bool, draw_pred: bool, pred_score_thr: float,

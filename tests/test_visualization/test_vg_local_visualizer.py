@@ -245,6 +245,19 @@ def test_draw_expressions_colours_and_legend(visualizer):
     assert changed(image, edge_ring(nothing_box, width=3), threshold=10) == 0
 
 
+def test_draw_expressions_heatmap_panels(visualizer):
+    samples = [make_sample(ori_text=f'expression {i}') for i in range(2)]
+    samples[0].pred_heatmaps = dict(verify=torch.ones(8, 8))
+    samples[1].pred_heatmaps = dict(
+        verify=torch.zeros(8, 8), stage_1=torch.ones(4, 4))
+    picture = visualizer.draw_expressions(grey_image(), samples).astype(int)
+    image, hot, cold, hot_again = panels(picture, 4)
+    assert changed(image, edge_ring(PRED_BOX)) > 0.9
+    for heat in (hot, hot_again):
+        assert (heat[..., 0] - heat[..., 2]).min() > 20
+    assert (cold[..., 2] - cold[..., 0]).min() > 20
+
+
 def test_vis_backends_receive_the_picture(tmp_path):
     visualizer = VISUALIZERS.build(
         dict(
