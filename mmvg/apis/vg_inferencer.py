@@ -308,9 +308,8 @@ class VGInferencer(BaseInferencer):
             for text in expressions:
                 if not isinstance(text, str) or not text.strip():
                     raise ValueError(
-                        f'An expression for image {name} is empty '
-                        f'({text!r}): give the text that describes the '
-                        'object to find.')
+                        f'Expression {text!r} for image {name} is empty: '
+                        'give the text that describes the object to find.')
         return per_image
 
     def preprocess(self, images: List[ImageType],

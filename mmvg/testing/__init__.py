@@ -5,11 +5,13 @@ The toy grounder (:mod:`mmvg.testing.toy`) and the in-memory dataset
 (:mod:`mmvg.testing.in_memory`) register themselves only when imported.
 """
 from ._inputs import demo_vg_inputs
+from ._quick_start import quick_start_checkpoint, shapes_image
 from ._tools import consolidate, free_port, get_tool_path, run_tool
 from ._utils import (build_on_meta, get_config_path, get_grounder_cfg,
                      get_resource_dir)
 
 __all__ = [
     'build_on_meta', 'demo_vg_inputs', 'get_config_path', 'get_grounder_cfg',
-    'get_resource_dir', 'get_tool_path', 'run_tool', 'free_port', 'consolidate'
+    'get_resource_dir', 'get_tool_path', 'run_tool', 'free_port',
+    'consolidate', 'quick_start_checkpoint', 'shapes_image'
 ]

@@ -7,14 +7,9 @@ import cv2
 import numpy as np
 import pytest
 import torch
-from mmengine.config import Config
 
 from mmvg.apis import inference_grounder, init_grounder
-from mmvg.datasets.tokenizers import build_word_vocab
-from mmvg.testing import get_config_path, get_resource_dir
-
-CONFIG = get_config_path(
-    'vltvg/vltvg_r18-tiny_bert-tiny_1xb32-2500i_synthetic.py')
+from mmvg.testing import get_resource_dir
 
 
 def load_demo():
@@ -25,46 +20,28 @@ def load_demo():
     return module
 
 
-@pytest.fixture(scope='module')
-def quick_start(tmp_path_factory):
-    """The quick-start config reading a vocabulary in a temporary dir, a
-    checkpoint of its randomly initialised model and a shapes image."""
-    root = tmp_path_factory.mktemp('apis')
-    vocab_file = str(root / 'vocab.json')
-    with open(vocab_file, 'w') as f:
-        json.dump(build_word_vocab(['the red circle left of the square']), f)
-    cfg = Config.fromfile(CONFIG)
-    # the model's tokenizer reads the text
-    cfg.model.data_preprocessor.tokenizer.vocab_file = vocab_file
-    config_file = str(root / 'config.py')
-    cfg.dump(config_file)
-    model = init_grounder(config_file)
-    checkpoint = str(root / 'model.pth')
-    torch.save(dict(state_dict=model.state_dict(), meta=dict()), checkpoint)
-    img = np.full((150, 210, 3), 128, np.uint8)
-    cv2.circle(img, (60, 70), 20, (40, 40, 220), -1)
-    cv2.rectangle(img, (130, 40), (170, 80), (220, 90, 30), -1)
-    img_file = str(root / 'shapes.jpg')
-    cv2.imwrite(img_file, img)
-    return config_file, checkpoint, img_file
-
-
-def test_demo_writes_picture(quick_start, tmp_path):
+def test_demo_writes_picture_and_predictions(quick_start, tmp_path):
     config_file, checkpoint, img_file = quick_start
-    out_file = str(tmp_path / 'vis' / 'out.jpg')
-    bboxes = load_demo().main([
-        img_file, 'the red circle', config_file, checkpoint, '--out-file',
-        out_file
+    out_dir = tmp_path / 'outputs'
+    result = load_demo().main([
+        img_file, config_file, '--weights', checkpoint, '--texts',
+        'the red circle', 'the blue square', '--out-dir',
+        str(out_dir)
     ])
-    assert bboxes.shape == (1, 4)
+    (entry, ) = result['predictions']
+    assert [e['text'] for e in entry['expressions']
+            ] == ['the red circle', 'the blue square']
     h, w = cv2.imread(img_file).shape[:2]
-    assert (bboxes[:, 2:] >= bboxes[:, :2]).all()
-    assert (bboxes >= 0).all() and (bboxes[:, 0::2] <= w).all()
-    assert (bboxes[:, 1::2] <= h).all()
-    out = cv2.imread(out_file)
-    assert out.shape == (h, w, 3)
-    # Something was drawn.
-    assert np.abs(out.astype(int) - cv2.imread(img_file)).max() > 50
+    for expr in entry['expressions']:
+        bboxes = np.array(expr['bboxes'])
+        assert bboxes.shape == (1, 4)
+        assert (bboxes[:, 2:] >= bboxes[:, :2]).all()
+        assert (bboxes >= 0).all() and (bboxes[:, 0::2] <= w).all()
+        assert (bboxes[:, 1::2] <= h).all()
+    with open(out_dir / 'preds' / 'shapes.json') as f:
+        assert json.load(f) == entry
+    picture = cv2.imread(str(out_dir / 'vis' / 'shapes.jpg'))
+    assert picture is not None and picture.shape[1] >= w
 
 
 def test_inference_from_array_matches_path(quick_start):
@@ -103,9 +80,12 @@ def test_bad_input(quick_start, tmp_path):
     with pytest.raises(FileNotFoundError, match='nowhere.jpg'):
         inference_grounder(model, missing, 'the red circle')
     with pytest.raises(FileNotFoundError, match='nowhere.jpg'):
-        load_demo().main([missing, 'the red circle', config_file, checkpoint])
+        load_demo().main([
+            missing, config_file, '--weights', checkpoint, '--texts',
+            'the red circle'
+        ])
     for text in ('', '   '):
-        with pytest.raises(ValueError, match='expression is empty'):
+        with pytest.raises(ValueError, match='shapes.jpg is empty'):
             inference_grounder(model, img_file, text)
     with pytest.raises(FileNotFoundError, match='no_config.py'):
         init_grounder(str(tmp_path / 'no_config.py'))

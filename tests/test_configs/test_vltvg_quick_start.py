@@ -63,14 +63,17 @@ def test_quick_start_command(tmp_path, monkeypatch):
     demo = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(demo)
     img = str(sorted((data_root / 'train2014').iterdir())[0])
-    out_file = str(tmp_path / 'out.jpg')
+    out_dir = tmp_path / 'outputs'
     # The config's name of mmvg 0.1.0 still loads, with a warning.
     old_config = osp.join(REPO, 'configs', 'vltvg',
                           'vltvg_r18-tiny_2500i_synthetic.py')
     with pytest.warns(FutureWarning, match=osp.basename(CONFIG)):
-        bboxes = demo.main([
-            img, 'the red circle', old_config,
-            str(checkpoint), '--out-file', out_file
+        result = demo.main([
+            img, old_config, '--weights',
+            str(checkpoint), '--texts', 'the red circle', '--out-dir',
+            str(out_dir)
         ])
-    assert bboxes.shape == (1, 4)
-    assert cv2.imread(out_file).shape == cv2.imread(img).shape
+    assert len(result['predictions'][0]['expressions'][0]['bboxes']) == 1
+    name = osp.splitext(osp.basename(img))[0]
+    picture = cv2.imread(str(out_dir / 'vis' / f'{name}.jpg'))
+    assert picture.shape[1] == cv2.imread(img).shape[1]
