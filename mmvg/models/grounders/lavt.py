@@ -64,6 +64,11 @@ class LAVT(BaseGrounder):
         return dict(
             visual_feats=visual_feats, batch_input_shape=inputs.shape[-2:])
 
+    def heatmaps(self, feats: Dict[str, Tensor]) -> Dict[str, Tensor]:
+        """The foreground probability of the mask logits over the padded
+        input (the head runs a second time, only when maps are asked)."""
+        return dict(mask_probability=self.head(feats)[0].softmax(dim=1)[:, 1])
+
 
 @MODELS.register_module()
 class LAVTOne(LAVT):
