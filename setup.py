@@ -83,7 +83,9 @@ def add_mim_extension() -> None:
 
 if __name__ == '__main__':
     add_mim_extension()
+    # The tests include the demo's requirements: they drive the web demo.
     tests = parse_requirements('requirements/tests.txt')
+    demo = parse_requirements('requirements/demo.txt')
     deepspeed = parse_requirements('requirements/deepspeed.txt')
     mim = parse_requirements('requirements/mminstall.txt')
     setup(
@@ -109,6 +111,7 @@ if __name__ == '__main__':
         install_requires=parse_requirements('requirements/runtime.txt'),
         extras_require={
             'tests': tests,
+            'demo': demo,
             'deepspeed': deepspeed,
             'mim': mim,
             'all': tests + deepspeed + mim,
