@@ -17,6 +17,6 @@ else
     python tools/train.py "configs/vltvg/$CONFIG.py"
 fi
 python demo/image_demo.py \
-    data/synthetic/train2014/COCO_train2014_000000000039.jpg "$CONFIG" \
+    data/synthetic/train2014/COCO_train2014_000000000585.jpg "$CONFIG" \
     --weights "$CHECKPOINT" --out-dir outputs \
-    --texts 'the red triangle' 'the yellow diamond' 'leftmost white diamond'
+    --texts 'the red triangle' 'the leftmost shape' 'the blue triangle'

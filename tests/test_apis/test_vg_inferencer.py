@@ -28,8 +28,13 @@ def assert_same_boxes(samples, reference):
     assert len(samples) == len(reference)
     for a, b in zip(samples, reference):
         assert a.metainfo['ori_text'] == b.metainfo['ori_text']
-        torch.testing.assert_close(a.pred_instances.bboxes,
-                                   b.pred_instances.bboxes)
+        # Another batch size sums in another order: a few float32 units in
+        # the last place, well under 1e-5 of these images' sizes.
+        torch.testing.assert_close(
+            a.pred_instances.bboxes,
+            b.pred_instances.bboxes,
+            atol=1e-3,
+            rtol=0)
         torch.testing.assert_close(a.pred_instances.scores,
                                    b.pred_instances.scores)
 
@@ -165,8 +170,7 @@ def test_reproduces_test_tool_on_synthetic_val(tmp_path):
             rtol=0)
 
 
-def test_out_dir_holds_pictures_and_predictions(quick_start, images,
-                                                tmp_path):
+def test_out_dir_holds_pictures_and_predictions(quick_start, images, tmp_path):
     # A new inferencer: arrays are named by its count of pictures.
     inferencer = VGInferencer(quick_start[0], quick_start[1])
     result = inferencer(

@@ -17,8 +17,9 @@ go through the inferencer three ways per round, in rotating order:
 
 The table gives the median expressions/s over the rounds, the speed-up of
 ``shared`` over the other two, and the largest difference between the
-paths' boxes, which must stay within float32's ``assert_close`` tolerance
-(1e-5 absolute plus 1.3e-6 relative) or the script fails.
+paths' boxes as a fraction of the image size, which must stay within 1e-5
+or the script fails (float32 sums in another order for another batch
+size; the difference is a few units in the last place).
 """
 import argparse
 import statistics
@@ -83,11 +84,18 @@ def run(inferencer, images, texts, mode):
 
 
 def max_box_difference(preds, reference) -> float:
+    """The largest difference of two paths' boxes as a fraction of the
+    image's size; above 1e-5 fails."""
     worst = 0.0
     for a, b in zip(preds, reference):
-        boxes_a, boxes_b = a.pred_instances.bboxes, b.pred_instances.bboxes
-        torch.testing.assert_close(boxes_a, boxes_b)
-        worst = max(worst, (boxes_a - boxes_b).abs().max().item())
+        height, width = a.ori_shape
+        scale = a.pred_instances.bboxes.new_tensor([width, height] * 2)
+        difference = (a.pred_instances.bboxes -
+                      b.pred_instances.bboxes).abs() / scale
+        worst = max(worst, difference.max().item())
+    if worst > 1e-5:
+        raise AssertionError(f'The boxes differ by {worst:.1e} of the '
+                             'image size between the paths')
     return worst
 
 
@@ -102,7 +110,7 @@ def main() -> None:
     modes = ('shared', 'unshared', 'per pair')
     print('| expressions per image | ' + ' | '.join(f'{mode} expr/s'
                                                     for mode in modes) +
-          ' | vs unshared | vs per pair | max box difference (px) |')
+          ' | vs unshared | vs per pair | max box difference |')
     print('|---' * 7 + '|')
     for num_exprs in args.exprs:
         images, texts = make_inputs(args.images, num_exprs, args.img_size)
