@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # Usage: tools/dist_train.sh CONFIG GPUS [train.py options]
 # Multi-node: set NNODES, NODE_RANK, MASTER_ADDR and PORT on every node.
+# DDP, DeepSpeed and FSDP configs start here (torchrun). A Horovod config
+# (*_horovod.py, HorovodStrategy) is started by Horovod's launcher instead:
+#   horovodrun -np GPUS python tools/train.py CONFIG
+#   horovodrun -np 8 -H node1:4,node2:4 python tools/train.py CONFIG
+# or, with horovod built against MPI, mpiexec -n GPUS python tools/train.py
+# CONFIG (tools/misc/build_horovod.sh builds horovod for your torch).
 CONFIG=$1
 GPUS=$2
 NNODES=${NNODES:-1}

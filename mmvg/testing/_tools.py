@@ -38,7 +38,8 @@ def run_tool(args: List[str],
              nproc: int = 1,
              timeout: int = 300,
              check: bool = True,
-             env: Optional[dict] = None) -> subprocess.CompletedProcess:
+             env: Optional[dict] = None,
+             launcher: str = 'pytorch') -> subprocess.CompletedProcess:
     """Run a tool in a fresh process, as a user would.
 
     Args:
@@ -46,12 +47,14 @@ def run_tool(args: List[str],
             without the ``tools/`` prefix (``'tools/train.py'``), then its
             arguments.
         nproc (int): With more than 1, start it through torchrun (gloo on
-            CPU) with ``--launcher pytorch``.
+            CPU) with ``--launcher pytorch``, or through ``horovodrun
+            --gloo`` with ``launcher='horovod'``.
         timeout (int): Seconds before the run is killed.
         check (bool): Raise with the output's tail when it fails.
         env (dict, optional): Environment; defaults to this process's.
             ``OMP_NUM_THREADS`` defaults to 1; the folder holding this
             ``mmvg`` is put first on ``PYTHONPATH``.
+        launcher (str): ``'pytorch'`` or ``'horovod'``, for ``nproc > 1``.
 
     Returns:
         subprocess.CompletedProcess: With ``stdout`` and ``stderr`` text.
@@ -65,7 +68,13 @@ def run_tool(args: List[str],
     # The child imports the mmvg this process imported, installed or not.
     env['PYTHONPATH'] = os.pathsep.join(
         p for p in (osp.dirname(_PACKAGE_DIR), env.get('PYTHONPATH')) if p)
-    if nproc > 1:
+    if nproc > 1 and launcher == 'horovod':
+        # The horovodrun installed beside this interpreter.
+        cmd = [
+            osp.join(osp.dirname(sys.executable), 'horovodrun'), '-np',
+            str(nproc), '-H', f'localhost:{nproc}', '--gloo', sys.executable
+        ]
+    elif nproc > 1:
         cmd = [
             sys.executable, '-m', 'torch.distributed.run',
             f'--nproc_per_node={nproc}', f'--master_port={free_port()}'

@@ -24,7 +24,7 @@ NAME = re.compile(r'(?P<model>[a-z0-9]+(-[a-z0-9]+)*)'
                   r'(_(?P<variant>[a-z0-9]+(-[a-z0-9]+)*))?'
                   r'_(?P<gpus>\d+)xb(?P<per_gpu>\d+)-(?P<schedule>\d+[ei])'
                   r'_(?P<dataset>[a-z0-9]+(-[a-z0-9]+)*)'
-                  r'(_(?P<strategy>(deepspeed|fsdp)(-[a-z0-9]+)*))?')
+                  r'(_(?P<strategy>(deepspeed|fsdp|horovod)(-[a-z0-9]+)*))?')
 # The ``CONFIG=...`` of the README's demo command.
 CONFIG_VARIABLE = 'vltvg_r18-tiny_bert-tiny_1xb32-2500i_synthetic'
 MODEL_TYPES = dict(vltvg='VLTVG', lavt='LAVT', **{'lavt-one': 'LAVTOne'})
@@ -104,6 +104,9 @@ def test_leaf_name_follows_mmdet(path):
         # The paper's total batch, which --auto-scale-lr starts from.
         total = int(match.group('gpus')) * per_gpu
         assert cfg.auto_scale_lr.base_batch_size == total, name
+    if match.group('strategy') == 'horovod':
+        # horovodrun -np N: a launch with another number is refused.
+        assert cfg.strategy.num_processes == int(match.group('gpus')), name
 
 
 @pytest.mark.parametrize('path', ALL_CONFIGS, ids=_name)
