@@ -1,6 +1,7 @@
 # Copyright (c) mmvg contributors. All rights reserved.
 """HorovodStrategy: 2 processes under ``horovodrun --gloo`` train the tiny
-VLTVG to the same weights as 2-process DDP, resume, and evaluate as one
+VLTVG to the same weights as 2-process DDP (both under FlexibleRunner, so
+the seeded weights and data order agree), resume, and evaluate as one
 process does.
 
 horovod is built by tools/misc/build_horovod.sh, which .ci/run runs; with
@@ -19,7 +20,7 @@ from mmvg.testing import run_tool
 SCALE_OUT_DIR = osp.abspath(
     osp.join(osp.dirname(__file__), '..', 'data', 'scale_out'))
 HOROVOD = osp.join(SCALE_OUT_DIR, 'vltvg_tiny_horovod.py')
-DDP = osp.join(SCALE_OUT_DIR, 'vltvg_tiny.py')
+DDP = osp.join(SCALE_OUT_DIR, 'vltvg_tiny_ddp.py')
 
 try:
     import horovod.torch  # noqa: F401
@@ -48,7 +49,9 @@ def _train(config, work_dir, *extra, launcher='pytorch', nproc=2, check=True):
 
 
 def _weights(path):
-    return torch.load(path, weights_only=False)['state_dict']
+    """The state dict, without the ``module.`` prefix of DDPStrategy's."""
+    state_dict = torch.load(path, weights_only=False)['state_dict']
+    return {re.sub(r'^module\.', '', k): v for k, v in state_dict.items()}
 
 
 @needs_horovod

@@ -18,7 +18,11 @@ set -euo pipefail
 
 VERSION=${HOROVOD_VERSION:-0.28.1}
 CACHE=${MMVG_WHEEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mmvg/wheels}
-TORCH=$(python -c 'import torch; print(torch.__version__)')
+TORCH=$(python -c 'import torch; print(torch.__version__)' 2> /dev/null) || {
+    echo "No torch in $(command -v python): activate the environment that" \
+        "has torch (e.g. . .venv/bin/activate) first" >&2
+    exit 1
+}
 PYTAG=$(python -c 'import sys; print("cp%d%d" % sys.version_info[:2])')
 WHEEL_DIR="$CACHE/horovod-$VERSION-torch${TORCH//+/_}-$PYTAG"
 
@@ -55,6 +59,7 @@ if ! compgen -G "$WHEEL_DIR/horovod-*.whl" > /dev/null; then
     mv "$WORK"/dist/horovod-*.whl "$WHEEL_DIR/"
 fi
 pip install -q "$WHEEL_DIR"/horovod-*.whl
-python -c 'import horovod.torch as hvd; print("horovod", hvd.__version__,
-    "gloo" if hvd.gloo_built() else "", "mpi" if hvd.mpi_built() else "",
-    "nccl" if hvd.nccl_built() else "")'
+python -c 'import horovod, horovod.torch as hvd
+print("horovod", horovod.__version__, "built with:", *[name for name, built in
+      (("gloo", hvd.gloo_built()), ("mpi", hvd.mpi_built()),
+       ("nccl", hvd.nccl_built())) if built])'

@@ -9,7 +9,7 @@ import torch.distributed as torch_dist
 from mmengine._strategy import SingleDeviceStrategy
 from mmengine.device import get_device
 from mmengine.dist import is_distributed, master_only
-from mmengine.optim import BaseOptimWrapper
+from mmengine.optim import BaseOptimWrapper, OptimWrapperDict
 from torch import nn
 
 from mmvg.registry import STRATEGIES
@@ -117,7 +117,10 @@ class HorovodStrategy(SingleDeviceStrategy):
                 port = sock.getsockname()[1]
             address = f'tcp://{socket.gethostbyname(socket.gethostname())}:' \
                 f'{port}'
-        address = hvd.broadcast_object(address, root_rank=0)
+        # One name on every rank: the default is the object's type name,
+        # which differs between rank 0 (str) and the others (None).
+        address = hvd.broadcast_object(
+            address, root_rank=0, name='mmvg.gloo_address')
         torch_dist.init_process_group(
             'gloo',
             init_method=address,
@@ -132,9 +135,10 @@ class HorovodStrategy(SingleDeviceStrategy):
 
     def build_optim_wrapper(self, optim_wrapper, model=None):
         optim_wrapper = super().build_optim_wrapper(optim_wrapper, model)
-        if isinstance(optim_wrapper, BaseOptimWrapper) and not isinstance(
-                optim_wrapper.optimizer, self.hvd.DistributedOptimizer):
-            self._to_horovod(optim_wrapper, model)
+        if isinstance(optim_wrapper, OptimWrapperDict):
+            raise TypeError('HorovodStrategy trains with one optimizer; '
+                            'the config builds an OptimWrapperDict.')
+        self._to_horovod(optim_wrapper, model)
         return optim_wrapper
 
     def _to_horovod(self, optim_wrapper: BaseOptimWrapper,
