@@ -9,12 +9,13 @@ from mmengine.config import Config
 from mmvg.testing import (demo_vg_inputs, get_config_path, get_grounder_cfg,
                           get_resource_dir)
 
-# the model configs; the strategy leaves (``*_deepspeed-*``, ``*_fsdp*``)
-# only add a strategy and are checked with the scale-out tests
+# the model configs; the strategy leaves (``*_deepspeed-*``, ``*_fsdp*``,
+# ``*_horovod``) only add a strategy and are checked with the scale-out
+# and Horovod tests
 CONFIGS = sorted(
     p for p in glob.glob(
         osp.join(get_resource_dir('configs'), 'lavt', '*swin-b*.py'))
-    if 'deepspeed' not in p and 'fsdp' not in p)
+    if not any(s in p for s in ('deepspeed', 'fsdp', 'horovod')))
 
 
 def test_all_datasets_and_variants_present():
