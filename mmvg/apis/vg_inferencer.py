@@ -112,21 +112,11 @@ class VGInferencer(BaseInferencer):
             name, config, or a grounder built by :func:`init_grounder`.
         weights (str, optional): Checkpoint. Loaded strictly: a
             checkpoint of another model fails with the key mismatch. With
-            None the weights stay as initialised (a warning says so).
+            None the weights stay as initialised (for tests).
         device (str, optional): Device; the first GPU if any, else CPU.
         scope (str): The registry scope. Defaults to ``'mmvg'``.
         show_progress (bool): Show a progress bar. Defaults to False.
     """
-
-    preprocess_kwargs: set = set()
-    forward_kwargs: set = {'share_visual', 'heatmaps'}
-    visualize_kwargs: set = {
-        'return_vis', 'show', 'wait_time', 'draw_pred', 'pred_score_thr',
-        'img_out_dir', 'no_save_vis'
-    }
-    postprocess_kwargs: set = {
-        'print_result', 'pred_out_dir', 'return_datasamples', 'no_save_pred'
-    }
 
     def __init__(self,
                  model: Union[str, Config, nn.Module, None] = None,

@@ -2,7 +2,7 @@
 """Horovod as an mmengine strategy: ``horovodrun`` or ``mpiexec`` start
 the processes, Horovod averages the gradients."""
 import socket
-from typing import Callable, Optional
+from typing import Optional
 
 import torch
 import torch.distributed as torch_dist
@@ -178,17 +178,5 @@ class HorovodStrategy(SingleDeviceStrategy):
                 self.optim_wrapper.optimizer, root_rank=0)
         return checkpoint
 
-    @master_only
-    def save_checkpoint(self,
-                        filename: str,
-                        *,
-                        save_optimizer: bool = True,
-                        save_param_scheduler: bool = True,
-                        extra_ckpt: Optional[dict] = None,
-                        callback: Optional[Callable] = None) -> None:
-        super().save_checkpoint(
-            filename=filename,
-            save_optimizer=save_optimizer,
-            save_param_scheduler=save_param_scheduler,
-            extra_ckpt=extra_ckpt,
-            callback=callback)
+    # Rank 0 writes; the others have the same weights.
+    save_checkpoint = master_only(SingleDeviceStrategy.save_checkpoint)
