@@ -8,6 +8,7 @@ its text.
 """
 import json
 import re
+import warnings
 from collections import Counter
 from typing import Dict, Iterable, Optional
 
@@ -17,34 +18,72 @@ from mmvg.registry import TASK_UTILS
 
 # Ids of the special words of a word vocabulary (SimREC's convention).
 WORD_SPECIALS = {'PAD': 0, 'UNK': 1, 'CLS': 2}
+# SimREC's cleaning: these characters are deleted, '-' and '/' split words.
 _PUNCT = re.compile(r'''[.,'!?"()*#:;]''')
+VOCAB_ORDERS = ('frequency', 'first_seen')
 
 
 def split_words(text: str) -> list:
-    """Lower-case, drop punctuation, split on spaces, hyphens, slashes."""
+    """Lower-case, drop punctuation, split on spaces, hyphens, slashes.
+
+    The same rule as the official SimREC/MCN data code (the same
+    characters deleted after lower-casing, then ``-`` and ``/`` made
+    spaces and the text split on whitespace).
+    """
     text = _PUNCT.sub('', text.lower())
     return text.replace('-', ' ').replace('/', ' ').split()
 
 
 def build_word_vocab(texts: Iterable[str],
-                     min_freq: int = 1) -> Dict[str, int]:
-    """Build a word vocabulary (word -> id) from training expressions.
+                     min_freq: int = 1,
+                     order: str = 'frequency') -> Dict[str, int]:
+    """Build a word vocabulary (word -> id) from expressions.
 
     Args:
-        texts (Iterable[str]): Expressions of the training split only, so
-            that no val/test word leaks into the model.
+        texts (Iterable[str]): The expressions. For ``'frequency'``, those
+            of the training split only, so that no val/test word leaks
+            into the model; for ``'first_seen'``, every expression of
+            every split in the official order (see ``order``).
         min_freq (int): Words seen fewer times map to ``UNK``.
+        order (str): ``'frequency'``: words by decreasing frequency, ties
+            alphabetically (deterministic). ``'first_seen'``: words in the
+            order they first occur, the official SimREC/MCN vocabulary
+            when ``texts`` are all expressions of all splits of the
+            annotation file in file order. Defaults to ``'frequency'``.
 
     Returns:
-        dict[str, int]: Special words first, then words by frequency
-        (ties alphabetically, so the result is deterministic).
+        dict[str, int]: The special words (``PAD`` 0, ``UNK`` 1, ``CLS``
+        2), then the words.
     """
+    if order not in VOCAB_ORDERS:
+        raise ValueError(f'order must be one of {VOCAB_ORDERS}, got '
+                         f'{order!r}')
+    # A Counter keeps first-insertion order, which 'first_seen' uses.
     counts = Counter(w for t in texts for w in split_words(t))
+    words = counts.items()
+    if order == 'frequency':
+        words = sorted(words, key=lambda kv: (-kv[1], kv[0]))
     vocab = dict(WORD_SPECIALS)
-    for word, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+    for word, n in words:
         if n >= min_freq and word not in vocab:
             vocab[word] = len(vocab)
     return vocab
+
+
+def load_word_vocab(vocab_file: str) -> Dict[str, int]:
+    """Read a word vocabulary JSON (``{word: id}``).
+
+    Raises:
+        FileNotFoundError: The file is missing; the message names it and
+            how to build it.
+    """
+    try:
+        with open(vocab_file, encoding='utf-8') as f:
+            return json.load(f)
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f'Vocabulary file not found: {vocab_file}; build it with '
+            'data_tools/build_vocab.py.') from None
 
 
 def _pad(ids: list, max_length: int, pad_id: int,
@@ -61,15 +100,18 @@ def _pad(ids: list, max_length: int, pad_id: int,
 
 @TASK_UTILS.register_module()
 class WordVocabTokenizer:
-    """Word-level tokenizer for LSTM text encoders (SimREC).
+    """Word-level tokenizer for LSTM/GRU text encoders (SimREC, MCN).
 
     The vocabulary is read on first use, so a model that holds this
     tokenizer builds before the file exists (the synthetic quick start
-    writes it with the data).
+    writes it with the data). Words missing from the vocabulary become
+    ``UNK``; an expression of more than ``max_length`` words keeps its
+    first ``max_length`` (as the official SimREC code does), and the first
+    such expression is reported in one warning per tokenizer.
 
     Args:
         vocab_file (str): JSON ``{word: id}`` written by
-            ``data_tools/build_vocab.py`` from the training split.
+            ``data_tools/build_vocab.py``.
         max_length (int): Longer expressions are truncated. Defaults to 15.
         pad_to_max_length (bool): Pad to ``max_length``. Defaults to True.
     """
@@ -82,22 +124,25 @@ class WordVocabTokenizer:
         self.max_length = max_length
         self.pad_to_max_length = pad_to_max_length
         self._vocab = None
+        self._warned_truncation = False
 
     @property
     def vocab(self) -> Dict[str, int]:
         if self._vocab is None:
-            try:
-                with open(self.vocab_file, encoding='utf-8') as f:
-                    self._vocab = json.load(f)
-            except FileNotFoundError:
-                raise FileNotFoundError(
-                    f'Vocabulary file not found: {self.vocab_file}; build '
-                    'it with data_tools/build_vocab.py.') from None
+            self._vocab = load_word_vocab(self.vocab_file)
         return self._vocab
 
     def __call__(self, text: str) -> Dict[str, torch.Tensor]:
         vocab = self.vocab
-        ids = [vocab.get(w, vocab['UNK']) for w in split_words(text)]
+        words = split_words(text)
+        if len(words) > self.max_length and not self._warned_truncation:
+            self._warned_truncation = True
+            warnings.warn(
+                f'WordVocabTokenizer ({self.vocab_file}): expressions longer '
+                f'than max_length={self.max_length} words are cut to their '
+                f'first {self.max_length} (reported once; the first has '
+                f'{len(words)} words: {text!r}).')
+        ids = [vocab.get(w, vocab['UNK']) for w in words]
         return _pad(ids, self.max_length, vocab['PAD'], self.pad_to_max_length)
 
 

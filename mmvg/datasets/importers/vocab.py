@@ -10,18 +10,26 @@ from ..tokenizers import build_word_vocab
 
 def write_word_vocab(ann_files: Sequence[str],
                      out_file: str,
-                     min_freq: int = 1) -> Tuple[int, int]:
+                     min_freq: int = 1,
+                     order: str = 'frequency') -> Tuple[int, int]:
     """Build the word vocabulary of canonical files and write it as JSON.
 
-    Only pass canonical files of training splits: a vocabulary built on
-    val/test expressions leaks them into the model. A file whose metainfo
-    names another split is used, with a warning.
+    With ``order='frequency'`` (mmvg's vocabularies), only pass canonical
+    files of training splits: a vocabulary built on val/test expressions
+    leaks them into the model, so a file whose metainfo names another
+    split is used with a warning. With ``order='first_seen'`` (the official
+    SimREC/MCN vocabulary), pass the files of every split in the order of
+    the splits in the official annotation file: words are numbered in the
+    order they first occur across the files, records in file order.
 
     Args:
-        ann_files (Sequence[str]): Canonical files of training splits.
+        ann_files (Sequence[str]): Canonical files, read in this order.
         out_file (str): The vocabulary JSON (word -> id) to write.
         min_freq (int): Words seen fewer times become ``UNK``.
             Defaults to 1.
+        order (str): ``'frequency'`` or ``'first_seen'``
+            (:func:`~mmvg.datasets.tokenizers.build_word_vocab`).
+            Defaults to ``'frequency'``.
 
     Returns:
         tuple[int, int]: The number of words and of expressions.
@@ -29,11 +37,12 @@ def write_word_vocab(ann_files: Sequence[str],
     texts: List[str] = []
     for path in ann_files:
         metainfo, records = load_canonical(path)
-        if metainfo.get('split') not in (None, 'train'):
+        is_train = metainfo.get('split') in (None, 'train')
+        if order == 'frequency' and not is_train:
             print(f'warning: {path} is split {metainfo["split"]!r}, not '
                   'train')
         texts.extend(r['text'] for r in records)
-    vocab = build_word_vocab(texts, min_freq)
+    vocab = build_word_vocab(texts, min_freq, order)
     with open(out_file, 'w', encoding='utf-8') as f:
         json.dump(vocab, f, indent=0)
     return len(vocab), len(texts)
