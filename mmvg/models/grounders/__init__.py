@@ -1,6 +1,8 @@
 # Copyright (c) mmvg contributors. All rights reserved.
 from .base_grounder import BaseGrounder
 from .lavt import LAVT, LAVTOne
+from .mcn import MCN
+from .simrec import SimREC
 from .vltvg import VLTVG
 
-__all__ = ['BaseGrounder', 'LAVT', 'LAVTOne', 'VLTVG']
+__all__ = ['BaseGrounder', 'LAVT', 'LAVTOne', 'MCN', 'SimREC', 'VLTVG']

@@ -1,0 +1,16 @@
+# MCN from the COCO DarkNet-53 on RefCOCOg (umd), with the recipe of the
+# RefCOCO config and this dataset's own word vocabulary.
+_base_ = './mcn_darknet53_gru-sa_4xb8-39e_refcoco.py'
+
+vocab_file = 'data/annotations/refcocog_umd_vocab.json'
+dataset_type = 'RefCOCOgDataset'
+ann_prefix = 'annotations/refcocog_umd_'
+model = dict(
+    data_preprocessor=dict(tokenizer=dict(vocab_file=vocab_file)),
+    text_encoder=dict(vocab_file=vocab_file))
+train_dataloader = dict(
+    dataset=dict(type=dataset_type, ann_file=ann_prefix + 'train.json'))
+val_dataloader = dict(
+    dataset=dict(type=dataset_type, ann_file=ann_prefix + 'val.json'))
+test_dataloader = dict(
+    dataset=dict(type=dataset_type, ann_file=ann_prefix + 'test.json'))

@@ -1,0 +1,16 @@
+# SimREC from the COCO CSPDarkNet on Flickr30k Entities, with the recipe of the
+# RefCOCO config and this dataset's own word vocabulary.
+_base_ = './simrec_cspdarknet_gru-sa_4xb8-25e_refcoco.py'
+
+vocab_file = 'data/annotations/flickr30k_entities_vocab.json'
+dataset_type = 'Flickr30kEntitiesDataset'
+ann_prefix = 'annotations/flickr30k_entities_'
+model = dict(
+    data_preprocessor=dict(tokenizer=dict(vocab_file=vocab_file)),
+    text_encoder=dict(vocab_file=vocab_file))
+train_dataloader = dict(
+    dataset=dict(type=dataset_type, ann_file=ann_prefix + 'train.json'))
+val_dataloader = dict(
+    dataset=dict(type=dataset_type, ann_file=ann_prefix + 'val.json'))
+test_dataloader = dict(
+    dataset=dict(type=dataset_type, ann_file=ann_prefix + 'test.json'))
