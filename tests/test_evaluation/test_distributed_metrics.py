@@ -22,6 +22,7 @@ SCRIPT = textwrap.dedent('''
     from torch.utils.data import DistributedSampler
 
     from mmvg.evaluation.metrics import (GRECMetric, GRESMetric,
+                                         InconsistencyErrorMetric,
                                          PhraseGroundingMetric, RECMetric,
                                          RESMetric)
 
@@ -67,6 +68,7 @@ SCRIPT = textwrap.dedent('''
         options = dict(length_buckets=(2, 4), by_num_targets=True)
         return [(RECMetric(**options), 1), (RESMetric(**options), 1),
                 (PhraseGroundingMetric(**options), 1),
+                (InconsistencyErrorMetric(**options), 1),
                 (GRECMetric(**options), 0), (GRESMetric(**options), 0)]
 
 

@@ -24,9 +24,9 @@ class PackVGInputs(BaseTransform):
     """
 
     META_KEYS = ('text', 'ori_text', 'img_path', 'ori_shape', 'img_shape',
-                 'pad_shape', 'scale_factor', 'flip', 'flip_direction',
-                 'image_id', 'ref_id', 'sent_id', 'no_target', 'ori_gt_bboxes',
-                 'ori_gt_mask')
+                 'pad_shape', 'pad_param', 'scale_factor', 'flip',
+                 'flip_direction', 'image_id', 'ref_id', 'sent_id',
+                 'no_target', 'ori_gt_bboxes', 'ori_gt_mask')
 
     def __init__(self, meta_keys: tuple = META_KEYS) -> None:
         self.meta_keys = meta_keys

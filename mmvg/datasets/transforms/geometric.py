@@ -1,6 +1,7 @@
 # Copyright (c) mmvg contributors. All rights reserved.
 from typing import Tuple
 
+import mmcv
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmdet.datasets.transforms import Pad, RandomFlip
@@ -120,3 +121,84 @@ class VGPad(Pad):
         results['img_shape'] = img_shape
         results['pad_shape'] = results['img'].shape[:2]
         return results
+
+
+@TRANSFORMS.register_module()
+class LetterBox(BaseTransform):
+    """Resize keeping the aspect ratio so that the long side is ``size``,
+    then pad to ``size`` x ``size`` around the image, centred (SimREC's
+    and YOLO's letterbox).
+
+    As SimREC's data pipeline does: the short side is
+    ``int(size * short / long)`` (truncated), the padding above and to
+    the left is half of the padding, rounded down, and the image is resized
+    bilinearly (OpenCV). Masks are resized with nearest and padded with 0.
+    Boxes are scaled, clipped to the image and moved by the offset.
+
+    Sets ``img_shape`` (the resized image, without padding), ``pad_shape``
+    (``size`` x ``size``), ``scale_factor`` (w, h) and ``pad_param``
+    (float32 padding above, below, left and right, mmyolo's order): the
+    keys with which :mod:`mmvg.models.utils.postprocess` maps predictions
+    back and the models mask out the padding. Flip before this transform:
+    a flip afterwards would turn the padding around the image.
+
+    Args:
+        size (int): Side of the square output. Defaults to 416.
+        pad_val (int | float): Value of the padding pixels. Defaults to
+            127, SimREC's grey.
+        interpolation (str): mmcv's interpolation for the image.
+            Defaults to 'bilinear'.
+    """
+
+    def __init__(self,
+                 size: int = 416,
+                 pad_val: float = 127,
+                 interpolation: str = 'bilinear') -> None:
+        self.size = int(size)
+        self.pad_val = pad_val
+        self.interpolation = interpolation
+
+    def _resized_shape(self, height: int, width: int) -> Tuple[int, int]:
+        """(h, w) of the image inside the square, long side ``size``."""
+        aspect = width / height
+        if aspect < 1:
+            return self.size, max(1, int(self.size * aspect))
+        return max(1, int(self.size / aspect)), self.size
+
+    def transform(self, results: dict) -> dict:
+        img = results['img']
+        height, width = img.shape[:2]
+        new_h, new_w = self._resized_shape(height, width)
+        top = (self.size - new_h) // 2
+        left = (self.size - new_w) // 2
+        bottom = self.size - new_h - top
+        right = self.size - new_w - left
+        img = mmcv.imresize(
+            img, (new_w, new_h), interpolation=self.interpolation)
+        pad_val = self.pad_val
+        if img.ndim == 3:  # OpenCV pads a scalar into channel 0 only
+            pad_val = (pad_val, ) * img.shape[2]
+        results['img'] = mmcv.impad(
+            img, padding=(left, top, right, bottom), pad_val=pad_val)
+        w_scale, h_scale = new_w / width, new_h / height
+        old_w_scale, old_h_scale = results.get('scale_factor', (1.0, 1.0))
+        results['scale_factor'] = (old_w_scale * w_scale,
+                                   old_h_scale * h_scale)
+        results['img_shape'] = (new_h, new_w)
+        results['pad_shape'] = (self.size, self.size)
+        results['pad_param'] = np.array([top, bottom, left, right],
+                                        dtype=np.float32)
+        if results.get('gt_bboxes') is not None:
+            boxes = results['gt_bboxes']
+            boxes.rescale_((w_scale, h_scale))
+            boxes.clip_((new_h, new_w))
+            boxes.translate_((left, top))
+        if results.get('gt_masks') is not None:
+            results['gt_masks'] = results['gt_masks'].resize(
+                (new_h, new_w)).expand(self.size, self.size, top, left)
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(size={self.size}, '
+                f'pad_val={self.pad_val}, '
+                f'interpolation={self.interpolation!r})')

@@ -12,6 +12,7 @@ import numpy as np
 import pycocotools.mask as mask_utils
 import torch
 
+from mmvg.models.utils import image_window
 from mmvg.structures import record_name
 
 
@@ -156,16 +157,18 @@ def _gt_rle(data_sample: dict) -> dict:
 
 
 def _input_gt_mask(data_sample: dict) -> np.ndarray:
-    """Union of ``gt_instances.masks`` cropped to ``img_shape``."""
+    """Union of ``gt_instances.masks`` cropped to the image inside the
+    padded input (``img_shape`` at the ``pad_param`` offset)."""
     gt_instances = data_sample.get('gt_instances') or {}
     if 'masks' not in gt_instances:
         raise KeyError('the sample has no `gt_instances.masks`, needed '
                        "with resolution='input': "
                        f'{record_name(data_sample)}')
-    h, w = data_sample['img_shape'][:2]
+    top, left, h, w = image_window(data_sample)
     gt_masks = to_numpy(gt_instances['masks']).astype(bool)
     # A union over zero masks (no target) is an all-False mask.
-    return gt_masks.reshape(-1, *gt_masks.shape[-2:]).any(axis=0)[:h, :w]
+    union = gt_masks.reshape(-1, *gt_masks.shape[-2:]).any(axis=0)
+    return union[top:top + h, left:left + w]
 
 
 def mask_counts(data_sample: dict,
@@ -183,7 +186,8 @@ def mask_counts(data_sample: dict,
             ``pred_instances.input_masks`` against the union of
             ``gt_instances.masks`` (resized with nearest by the pipeline),
             both in the unpadded network-input frame (``img_shape``);
-            padding of the ground truth is cropped off.
+            padding of the ground truth (bottom-right, or around the
+            image after ``LetterBox``) is cropped off.
 
     Returns:
         tuple[int, int, int, int]: Intersection, union, predicted area and

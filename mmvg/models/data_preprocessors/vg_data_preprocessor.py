@@ -7,6 +7,7 @@ from mmdet.models.data_preprocessors import DetDataPreprocessor
 
 from mmvg.registry import MODELS, TASK_UTILS
 from mmvg.utils.cpu_memory import retain_freed_cpu_memory
+from ..utils import padding_mask
 
 
 @MODELS.register_module()
@@ -26,7 +27,11 @@ class VGDataPreprocessor(DetDataPreprocessor):
       in the data samples: DeepSpeed casts ``inputs`` to half precision,
       which would corrupt integer ids.
     - stores ``pixel_mask`` in each data sample: a bool (H, W) tensor over
-      the padded batch, True on padding pixels (DETR's convention).
+      the padded batch, True on padding pixels (DETR's convention), around
+      the image window of ``img_shape`` and ``pad_param`` (``LetterBox``
+      pads on every side). It is built after mmdet's ``batch_augments``
+      (e.g. :class:`BatchMultiScaleResize`, training only), so it follows
+      the resized batch.
 
     Args:
         tokenizer (dict, optional): A tokenizer in ``TASK_UTILS``, e.g.
@@ -97,9 +102,6 @@ class VGDataPreprocessor(DetDataPreprocessor):
 
     @staticmethod
     def _set_pixel_masks(data_samples: List, inputs: torch.Tensor) -> None:
-        pad_h, pad_w = inputs.shape[-2:]
         for sample in data_samples:
-            img_h, img_w = sample.metainfo.get('img_shape', (pad_h, pad_w))
-            mask = inputs.new_ones((pad_h, pad_w), dtype=torch.bool)
-            mask[:img_h, :img_w] = False
-            sample.pixel_mask = mask
+            sample.pixel_mask = padding_mask(sample.metainfo,
+                                             inputs.shape[-2:], inputs.device)

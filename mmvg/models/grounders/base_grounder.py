@@ -9,6 +9,7 @@ from torch import Tensor, nn
 
 from mmvg.registry import MODELS
 from mmvg.structures import OptVGSampleList, VGSampleList
+from ..utils import padding_mask
 
 ForwardResults = Union[Dict[str, Tensor], VGSampleList, Tuple[Tensor, ...]]
 
@@ -276,7 +277,7 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
         """The (N, H, W) bool mask of padded pixels, True on padding.
 
         Taken from ``pixel_mask`` (set by the data preprocessor) or, when
-        absent, built from ``img_shape``.
+        absent, built from ``img_shape`` and ``pad_param``.
 
         Args:
             inputs (Tensor): (N, C, H, W) padded images.
@@ -285,14 +286,8 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
         Returns:
             Tensor: (N, H, W) bool mask.
         """
-        masks = []
-        pad_h, pad_w = inputs.shape[-2:]
-        for sample in data_samples:
-            if 'pixel_mask' in sample:
-                masks.append(sample.pixel_mask)
-                continue
-            img_h, img_w = sample.metainfo.get('img_shape', (pad_h, pad_w))
-            mask = inputs.new_ones((pad_h, pad_w), dtype=torch.bool)
-            mask[:img_h, :img_w] = False
-            masks.append(mask)
-        return torch.stack(masks)
+        return torch.stack([
+            sample.pixel_mask if 'pixel_mask' in sample else padding_mask(
+                sample.metainfo, inputs.shape[-2:], inputs.device)
+            for sample in data_samples
+        ])

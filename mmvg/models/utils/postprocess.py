@@ -1,12 +1,17 @@
 # Copyright (c) mmvg contributors. All rights reserved.
 """Predictions back to the original image: the one place that undoes the
-test-time geometry (crop to ``img_shape``, flip, resize, clip).
+test-time geometry (drop the padding, flip, resize, clip).
 
 The pipeline records the geometry in the metainfo: ``img_shape`` (the
-resized image inside the padded input), ``flip``/``flip_direction``
-(applied after the resize) and ``scale_factor`` (w, h) = input / original.
-Heads call these functions when ``rescale=True``.
+resized image inside the padded input), ``pad_param`` (optional: the
+padding above, below, left and right of it, mmyolo's order; the image
+sits at the top-left when absent), ``flip``/``flip_direction`` (applied
+after the resize) and ``scale_factor`` (w, h) = input / original.
+Heads call these functions when ``rescale=True``; the data preprocessor
+and the grounders build their padding masks with :func:`padding_mask`.
 """
+from typing import Tuple
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -22,8 +27,42 @@ def _flip_direction(meta: dict):
     return direction
 
 
+def pad_offset(meta: dict) -> Tuple[float, float]:
+    """(top, left) of the image inside the padded input, in input pixels.
+
+    Fractional after a batch resize (:class:`BatchMultiScaleResize`).
+    """
+    if meta.get('pad_param') is None:
+        return 0.0, 0.0
+    top, _, left, _ = (float(v) for v in meta['pad_param'])
+    return top, left
+
+
+def image_window(meta: dict) -> Tuple[int, int, int, int]:
+    """(top, left, height, width) of the image inside the padded input,
+    in whole input pixels: the region that is not padding."""
+    top, left = pad_offset(meta)
+    img_h, img_w = meta['img_shape'][:2]
+    return round(top), round(left), int(img_h), int(img_w)
+
+
+def padding_mask(meta: dict, pad_shape: Tuple[int, int],
+                 device: torch.device) -> Tensor:
+    """The (H, W) bool mask of a padded input, True on padding pixels
+    (DETR's convention); no padding when the metainfo has no
+    ``img_shape``."""
+    if 'img_shape' not in meta:
+        return torch.zeros(tuple(pad_shape), dtype=torch.bool, device=device)
+    mask = torch.ones(tuple(pad_shape), dtype=torch.bool, device=device)
+    top, left, img_h, img_w = image_window(meta)
+    mask[top:top + img_h, left:left + img_w] = False
+    return mask
+
+
 def boxes_to_original(bboxes: Tensor, meta: dict) -> Tensor:
-    """Map xyxy boxes from the network input frame to the original image.
+    """Map xyxy boxes from the network input frame to the original image:
+    move them by the padding offset, clip to ``img_shape``, undo the flip
+    and the resize, clip to ``ori_shape``.
 
     Args:
         bboxes (Tensor): (K, 4) xyxy boxes in input pixels.
@@ -34,7 +73,8 @@ def boxes_to_original(bboxes: Tensor, meta: dict) -> Tensor:
         ``ori_shape``.
     """
     img_h, img_w = meta['img_shape'][:2]
-    bboxes = bboxes.clone()
+    top, left = pad_offset(meta)
+    bboxes = bboxes - bboxes.new_tensor([left, top, left, top])
     bboxes[:, 0::2] = bboxes[:, 0::2].clamp(min=0, max=img_w)
     bboxes[:, 1::2] = bboxes[:, 1::2].clamp(min=0, max=img_h)
     direction = _flip_direction(meta)
@@ -56,8 +96,8 @@ def boxes_to_original(bboxes: Tensor, meta: dict) -> Tensor:
 def crop_to_image(maps: Tensor, meta: dict) -> Tensor:
     """Drop the padding of (C, H_pad, W_pad) maps: (C, h, w) of
     ``img_shape``, still in the (possibly flipped) input frame."""
-    img_h, img_w = meta['img_shape'][:2]
-    return maps[..., :img_h, :img_w]
+    top, left, img_h, img_w = image_window(meta)
+    return maps[..., top:top + img_h, left:left + img_w]
 
 
 def masks_to_original(maps: Tensor, meta: dict) -> Tensor:

@@ -2,8 +2,8 @@
 import pytest
 import torch
 
-from mmvg.models.utils import (boxes_to_original, crop_to_image, mask_to_box,
-                               masks_to_original)
+from mmvg.models.utils import (boxes_to_original, crop_to_image, image_window,
+                               mask_to_box, masks_to_original, padding_mask)
 
 META = dict(img_shape=(50, 100), ori_shape=(100, 200), scale_factor=(0.5, 0.5))
 
@@ -67,3 +67,44 @@ def test_mask_to_box():
     assert mask_to_box(mask).tolist() == [3., 2., 9., 5.]
     assert mask_to_box(torch.zeros(4, 4,
                                    dtype=torch.bool)).tolist() == [0.] * 4
+
+
+# a 50x100 image centred in a 100x100 input: 25 rows of padding above
+CENTRED = dict(META, pad_param=(25., 25., 0., 0.))
+
+
+def test_boxes_move_by_the_padding_offset():
+    boxes = torch.tensor([[10., 30., 30., 50.]])
+    assert torch.allclose(
+        boxes_to_original(boxes, CENTRED), torch.tensor([[20., 10., 60.,
+                                                          50.]]))
+    # clipped to the image, not to the padded input
+    boxes = torch.tensor([[-5., 0., 120., 100.]])
+    assert torch.allclose(
+        boxes_to_original(boxes, CENTRED), torch.tensor([[0., 0., 200.,
+                                                          100.]]))
+
+
+def test_offset_then_flip_inside_the_image():
+    meta = dict(CENTRED, flip=True, flip_direction='horizontal')
+    boxes = torch.tensor([[10., 30., 30., 50.]])
+    assert torch.allclose(
+        boxes_to_original(boxes, meta), torch.tensor([[140., 10., 180., 50.]]))
+
+
+def test_masks_and_padding_mask_use_the_window():
+    maps = torch.zeros(1, 100, 100)
+    maps[0, 25:75, :50] = 1  # the left half of the image
+    assert crop_to_image(maps, CENTRED).shape == (1, 50, 100)
+    assert crop_to_image(maps, CENTRED)[0, :, :50].all()
+    out = masks_to_original(maps, CENTRED)[0] > 0.5
+    assert out.shape == (100, 200)
+    assert out[:, :100].all() and not out[:, 100:].any()
+    mask = padding_mask(CENTRED, (100, 100), torch.device('cpu'))
+    assert mask[:25].all() and mask[75:].all() and not mask[25:75].any()
+    # no pad_param: the image at the top-left (bottom-right padding)
+    mask = padding_mask(META, (60, 100), torch.device('cpu'))
+    assert not mask[:50].any() and mask[50:].all()
+    # a batch resize leaves fractional offsets: whole pixels, rounded
+    meta = dict(img_shape=(5, 10), pad_param=(2.6, 2.4, 0.0, 0.0))
+    assert image_window(meta) == (3, 0, 5, 10)
