@@ -4,9 +4,11 @@ from .base_vg_head import (BaseVGHead, first_gt_boxes, require_gt,
 from .box_map_head import BoxMapHead
 from .cell_category_head import CellCategoryHead
 from .lavt_mask_head import LAVTMaskHead
+from .simrec_head import SimRECHead
 from .vltvg_head import VLTVGHead
 
 __all__ = [
     'BaseVGHead', 'BoxMapHead', 'CellCategoryHead', 'LAVTMaskHead',
-    'VLTVGHead', 'first_gt_boxes', 'require_gt', 'unpack_vg_gt_instances'
+    'SimRECHead', 'VLTVGHead', 'first_gt_boxes', 'require_gt',
+    'unpack_vg_gt_instances'
 ]

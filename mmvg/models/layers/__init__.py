@@ -3,10 +3,11 @@ from .language_guided_context import LanguageGuidedContextEncoder
 from .multi_stage_decoder import MultiStageDecoder, MultiStageDecoderLayer
 from .relative_position_attention import (RelativePositionAttention,
                                           sine_offset_table)
+from .simrec_fusion import GaranAttention, MultiScaleFusion, SimpleFusion
 from .vl_verification import VisualLinguisticVerification
 
 __all__ = [
-    'LanguageGuidedContextEncoder', 'MultiStageDecoder',
-    'MultiStageDecoderLayer', 'RelativePositionAttention', 'sine_offset_table',
-    'VisualLinguisticVerification'
+    'GaranAttention', 'LanguageGuidedContextEncoder', 'MultiScaleFusion',
+    'MultiStageDecoder', 'MultiStageDecoderLayer', 'RelativePositionAttention',
+    'SimpleFusion', 'sine_offset_table', 'VisualLinguisticVerification'
 ]

@@ -39,6 +39,10 @@ def _map_feats(n, pad_hw):
         hw_shape=hw)
 
 
+def _top_feats(n, pad_hw):
+    return dict(top=torch.randn(n, C, pad_hw[0] // 32, pad_hw[1] // 32))
+
+
 # head config, its features, the loss keys it returns
 CASES = {
     'VLTVGHead': (dict(type='VLTVGHead', embed_dims=C), _vltvg_feats, {
@@ -52,6 +56,8 @@ CASES = {
     (dict(type='CellCategoryHead', in_channels=C,
           num_classes=3), _map_feats, {'loss_cls'}),
     'BoxMapHead': (dict(type='BoxMapHead'), _map_feats, {'loss_map'}),
+    'SimRECHead': (dict(type='SimRECHead', in_channels=C, feat_channels=C),
+                   _top_feats, {'loss_bbox', 'loss_obj'}),
 }
 
 
