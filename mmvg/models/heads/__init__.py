@@ -1,14 +1,15 @@
 # Copyright (c) mmvg contributors. All rights reserved.
-from .base_vg_head import (BaseVGHead, first_gt_boxes, require_gt,
-                           unpack_vg_gt_instances)
+from .base_vg_head import (BaseVGHead, first_gt_boxes, gt_mask_union,
+                           require_gt, unpack_vg_gt_instances)
 from .box_map_head import BoxMapHead
 from .cell_category_head import CellCategoryHead
 from .lavt_mask_head import LAVTMaskHead
+from .mcn_head import MCNHead
 from .simrec_head import SimRECHead
 from .vltvg_head import VLTVGHead
 
 __all__ = [
-    'BaseVGHead', 'BoxMapHead', 'CellCategoryHead', 'LAVTMaskHead',
-    'SimRECHead', 'VLTVGHead', 'first_gt_boxes', 'require_gt',
+    'BaseVGHead', 'BoxMapHead', 'CellCategoryHead', 'LAVTMaskHead', 'MCNHead',
+    'SimRECHead', 'VLTVGHead', 'first_gt_boxes', 'gt_mask_union', 'require_gt',
     'unpack_vg_gt_instances'
 ]

@@ -27,6 +27,7 @@ from abc import ABCMeta, abstractmethod
 from typing import Dict, List, Tuple
 
 import torch
+import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmengine.structures import InstanceData
 from torch import Tensor
@@ -163,3 +164,32 @@ def first_gt_boxes(batch_gt_instances: List[InstanceData],
         pad_h, pad_w = meta['batch_input_shape']
         boxes.append(box / box.new_tensor([pad_w, pad_h, pad_w, pad_h]))
     return torch.cat(boxes)
+
+
+def gt_mask_union(batch_gt_instances: List[InstanceData],
+                  batch_img_metas: List[dict], pad_shape: Tuple[int, int],
+                  head: str, device: torch.device) -> Tensor:
+    """The union of each sample's gt masks (input frame), zero-padded at
+    the bottom and right to ``pad_shape``, the frame of the mask logits.
+
+    Args:
+        batch_gt_instances (list[InstanceData]): ``masks`` (mmdet masks or
+            a bool tensor) over ``img_shape``.
+        batch_img_metas (list[dict]): Metainfo.
+        pad_shape (tuple[int, int]): (H_pad, W_pad).
+        head (str): The head that needs them, for error messages.
+        device (torch.device): Where the targets go.
+
+    Returns:
+        Tensor: (B, H_pad, W_pad) bool.
+    """
+    pad_h, pad_w = pad_shape
+    targets = []
+    for gt, meta in zip(batch_gt_instances, batch_img_metas):
+        masks = require_gt(gt, meta, 'masks', head)
+        if not isinstance(masks, Tensor):
+            masks = masks.to_tensor(torch.bool, device)
+        union = masks.bool().any(dim=0)
+        h, w = union.shape
+        targets.append(F.pad(union, (0, pad_w - w, 0, pad_h - h)))
+    return torch.stack(targets).to(device)

@@ -11,7 +11,7 @@ from torch import Tensor
 
 from mmvg.registry import MODELS
 from ..utils import crop_to_image, mask_to_box, masks_to_original
-from .base_vg_head import BaseVGHead, require_gt
+from .base_vg_head import BaseVGHead, gt_mask_union
 
 
 @MODELS.register_module()
@@ -150,16 +150,9 @@ class LAVTMaskHead(BaseVGHead):
         Returns:
             Tensor: (B, H_pad, W_pad) bool.
         """
-        pad_h, pad_w = logits.shape[-2:]
-        targets = []
-        for gt, meta in zip(batch_gt_instances, batch_img_metas):
-            masks = require_gt(gt, meta, 'masks', type(self).__name__)
-            if not isinstance(masks, Tensor):
-                masks = masks.to_tensor(torch.bool, logits.device)
-            union = masks.bool().any(dim=0)
-            h, w = union.shape
-            targets.append(F.pad(union, (0, pad_w - w, 0, pad_h - h)))
-        return torch.stack(targets).to(logits.device)
+        return gt_mask_union(batch_gt_instances, batch_img_metas,
+                             logits.shape[-2:],
+                             type(self).__name__, logits.device)
 
     def predict_by_feat(self,
                         logits: Tensor,

@@ -1,4 +1,5 @@
 # Copyright (c) mmvg contributors. All rights reserved.
+from .aspp import ASPPDecoder, darknet_conv
 from .language_guided_context import LanguageGuidedContextEncoder
 from .multi_stage_decoder import MultiStageDecoder, MultiStageDecoderLayer
 from .relative_position_attention import (RelativePositionAttention,
@@ -7,7 +8,8 @@ from .simrec_fusion import GaranAttention, MultiScaleFusion, SimpleFusion
 from .vl_verification import VisualLinguisticVerification
 
 __all__ = [
-    'GaranAttention', 'LanguageGuidedContextEncoder', 'MultiScaleFusion',
-    'MultiStageDecoder', 'MultiStageDecoderLayer', 'RelativePositionAttention',
-    'SimpleFusion', 'sine_offset_table', 'VisualLinguisticVerification'
+    'ASPPDecoder', 'darknet_conv', 'GaranAttention',
+    'LanguageGuidedContextEncoder', 'MultiScaleFusion', 'MultiStageDecoder',
+    'MultiStageDecoderLayer', 'RelativePositionAttention', 'SimpleFusion',
+    'sine_offset_table', 'VisualLinguisticVerification'
 ]

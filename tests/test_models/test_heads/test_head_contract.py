@@ -39,6 +39,17 @@ def _map_feats(n, pad_hw):
         hw_shape=hw)
 
 
+def _mcn_feats(n, pad_hw):
+    h, w = pad_hw
+    top = (n, C, h // 32, w // 32)
+    bottom = (n, C, h // 8, w // 8)
+    return dict(
+        top=torch.randn(top),
+        bottom=torch.randn(bottom),
+        det_attn=torch.randn(top),
+        seg_attn=torch.randn(bottom))
+
+
 def _top_feats(n, pad_hw):
     return dict(top=torch.randn(n, C, pad_hw[0] // 32, pad_hw[1] // 32))
 
@@ -58,6 +69,9 @@ CASES = {
     'BoxMapHead': (dict(type='BoxMapHead'), _map_feats, {'loss_map'}),
     'SimRECHead': (dict(type='SimRECHead', in_channels=C, feat_channels=C),
                    _top_feats, {'loss_bbox', 'loss_obj'}),
+    'MCNHead': (dict(type='MCNHead', in_channels=C,
+                     hidden_channels=C), _mcn_feats,
+                {'loss_xy', 'loss_wh', 'loss_obj', 'loss_seg', 'loss_cem'}),
 }
 
 
