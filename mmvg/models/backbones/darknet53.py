@@ -6,43 +6,14 @@ not the three head layers MCN keeps, so this module keeps the official
 names (``module_list.{i}``, ``conv``/``batch_norm``) that the darknet
 ``.weights`` converter and MCN checkpoints use.
 """
-from collections import OrderedDict
 from typing import Optional, Sequence
 
 import torch
 import torch.nn as nn
-from mmcv.cnn import build_norm_layer
 
 from mmvg.registry import MODELS
+from ..layers import darknet_conv
 from .layer_stack import LayerStackBackbone
-
-
-def darknet_conv(in_channels: int, out_channels: int, kernel_size: int,
-                 stride: int, norm_cfg: dict) -> nn.Sequential:
-    """Convolution (no bias), BatchNorm and LeakyReLU(0.1), darknet style.
-
-    Args:
-        in_channels (int): Input channels.
-        out_channels (int): Output channels.
-        kernel_size (int): Kernel size; the padding keeps the size at
-            stride 1.
-        stride (int): Stride.
-        norm_cfg (dict): Normalisation config.
-
-    Returns:
-        nn.Sequential: Children named ``conv``, ``batch_norm``, ``leaky``.
-    """
-    return nn.Sequential(
-        OrderedDict(
-            conv=nn.Conv2d(
-                in_channels,
-                out_channels,
-                kernel_size,
-                stride=stride,
-                padding=(kernel_size - 1) // 2,
-                bias=False),
-            batch_norm=build_norm_layer(norm_cfg, out_channels)[1],
-            leaky=nn.LeakyReLU(0.1)))
 
 
 class DarknetResBlocks(nn.Module):
@@ -65,8 +36,8 @@ class DarknetResBlocks(nn.Module):
         self.shortcut = shortcut
         self.module_list = nn.ModuleList(
             nn.ModuleList([
-                darknet_conv(channels, channels // 2, 1, 1, norm_cfg),
-                darknet_conv(channels // 2, channels, 3, 1, norm_cfg)
+                darknet_conv(channels, channels // 2, 1, norm_cfg=norm_cfg),
+                darknet_conv(channels // 2, channels, 3, norm_cfg=norm_cfg)
             ]) for _ in range(num_blocks))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -123,8 +94,11 @@ class DarkNet53(LayerStackBackbone):
         def conv(in_channels: int, out_channels: int, kernel_size: int,
                  stride: int) -> nn.Sequential:
             return darknet_conv(
-                width(in_channels), width(out_channels), kernel_size, stride,
-                norm_cfg)
+                width(in_channels),
+                width(out_channels),
+                kernel_size,
+                stride,
+                norm_cfg=norm_cfg)
 
         def blocks(channels: int,
                    num_blocks: int,
@@ -134,7 +108,8 @@ class DarkNet53(LayerStackBackbone):
                 norm_cfg, shortcut)
 
         self.module_list = nn.ModuleList([
-            darknet_conv(3, width(32), 3, 1, norm_cfg),  # image not widened
+            # the image channels are not widened
+            darknet_conv(3, width(32), 3, norm_cfg=norm_cfg),
             conv(32, 64, 3, 2),
             blocks(64, 1),
             conv(64, 128, 3, 2),

@@ -1,5 +1,6 @@
 # Copyright (c) mmvg contributors. All rights reserved.
-from .aspp import ASPPDecoder, darknet_conv
+from .aspp import ASPPDecoder
+from .darknet_conv import darknet_conv
 from .language_guided_context import LanguageGuidedContextEncoder
 from .multi_stage_decoder import MultiStageDecoder, MultiStageDecoderLayer
 from .relative_position_attention import (RelativePositionAttention,

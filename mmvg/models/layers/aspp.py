@@ -1,31 +1,10 @@
 # Copyright (c) mmvg contributors. All rights reserved.
 """The atrous spatial pyramid pooling decoder of MCN's mask branch."""
-from collections import OrderedDict
-
 import torch
 from torch import Tensor, nn
 
 from mmvg.registry import MODELS
-
-
-def darknet_conv(in_channels: int,
-                 out_channels: int,
-                 kernel_size: int,
-                 dilation: int = 1) -> nn.Sequential:
-    """A stride-1 conv (no bias), BatchNorm and LeakyReLU(0.1) block with
-    'same' padding, named ``conv``/``batch_norm``/``leaky`` as in the
-    SimREC repository's DarkNet blocks (checkpoint keys)."""
-    return nn.Sequential(
-        OrderedDict(
-            conv=nn.Conv2d(
-                in_channels,
-                out_channels,
-                kernel_size,
-                padding=dilation * (kernel_size - 1) // 2,
-                dilation=dilation,
-                bias=False),
-            batch_norm=nn.BatchNorm2d(out_channels),
-            leaky=nn.LeakyReLU(0.1)))
+from .darknet_conv import darknet_conv
 
 
 @MODELS.register_module()
@@ -47,9 +26,9 @@ class ASPPDecoder(nn.Module):
                  out_channels: int) -> None:
         super().__init__()
         self.conv0 = darknet_conv(in_channels, hidden_channels, 1)
-        self.conv1 = darknet_conv(in_channels, hidden_channels, 3, 6)
-        self.conv2 = darknet_conv(in_channels, hidden_channels, 3, 12)
-        self.conv3 = darknet_conv(in_channels, hidden_channels, 3, 18)
+        self.conv1 = darknet_conv(in_channels, hidden_channels, 3, dilation=6)
+        self.conv2 = darknet_conv(in_channels, hidden_channels, 3, dilation=12)
+        self.conv3 = darknet_conv(in_channels, hidden_channels, 3, dilation=18)
         self.conv4 = darknet_conv(in_channels, hidden_channels, 1)
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.out_proj = nn.Conv2d(hidden_channels * 5, out_channels, 1)

@@ -14,7 +14,7 @@ import torch
 from torch import Tensor, nn
 
 from mmvg.registry import MODELS
-from .aspp import darknet_conv
+from .darknet_conv import darknet_conv
 
 
 def _conv_bn_leaky(in_channels: int, out_channels: int) -> nn.Sequential:
