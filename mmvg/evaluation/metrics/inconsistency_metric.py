@@ -7,13 +7,8 @@ from mmvg.registry import METRICS
 from mmvg.structures import record_name
 from .base_vg_metric import BaseVGMetric
 from .res_metric import RESOLUTIONS
-from .utils import (box_iou, count_targets, get_gt_bboxes, get_pred_bboxes,
-                    mask_counts)
-
-
-def _hits(ious: np.ndarray, thr: float, strict: bool) -> np.ndarray:
-    """Which IoUs reach a threshold (exceed it, when strict)."""
-    return ious > thr if strict else ious >= thr
+from .utils import (get_gt_bboxes, iou_hits, mask_ious, mask_record,
+                    top1_box_iou)
 
 
 @METRICS.register_module()
@@ -82,16 +77,9 @@ class InconsistencyErrorMetric(BaseVGMetric):
             raise ValueError('InconsistencyErrorMetric needs a ground-truth '
                              'box per sample, but this one has none: '
                              f'{record_name(data_sample)}')
-        pred_bboxes, _ = get_pred_bboxes(data_sample)
-        top_iou = 0.0
-        if len(pred_bboxes) > 0:
-            top_iou = float(box_iou(pred_bboxes[:1], gt_bboxes).max())
-        inter, union, _, gt_area = mask_counts(data_sample, self.resolution)
         return dict(
-            box_iou=top_iou,
-            inter=inter,
-            union=union,
-            num_targets=count_targets(data_sample, gt_area))
+            box_iou=top1_box_iou(data_sample, gt_bboxes),
+            **mask_record(data_sample, self.resolution))
 
     def summarize(self, records: List[dict]) -> Dict[str, float]:
         """IE of a list of records.
@@ -103,10 +91,7 @@ class InconsistencyErrorMetric(BaseVGMetric):
             dict[str, float]: ``IE`` in percent.
         """
         box_ious = np.array([r['box_iou'] for r in records], np.float64)
-        inter = np.array([r['inter'] for r in records], np.float64)
-        union = np.array([r['union'] for r in records], np.float64)
-        mask_ious = np.full_like(inter, self.empty_union_iou)
-        np.divide(inter, union, out=mask_ious, where=union > 0)
-        box_right = _hits(box_ious, self.iou_thr, self.box_strict)
-        mask_right = _hits(mask_ious, self.iou_thr, self.mask_strict)
+        _, _, mask_iou = mask_ious(records, self.empty_union_iou)
+        box_right = iou_hits(box_ious, self.iou_thr, self.box_strict)
+        mask_right = iou_hits(mask_iou, self.iou_thr, self.mask_strict)
         return dict(IE=100.0 * float(np.mean(box_right != mask_right)))

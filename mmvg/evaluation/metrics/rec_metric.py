@@ -6,7 +6,7 @@ import numpy as np
 from mmvg.registry import METRICS
 from mmvg.structures import record_name
 from .base_vg_metric import BaseVGMetric
-from .utils import box_iou, get_gt_bboxes, get_pred_bboxes
+from .utils import get_gt_bboxes, iou_hits, top1_box_iou
 
 # Acc@0.5:0.9 averages Acc over these thresholds (step 0.05).
 DEFAULT_RANGE_THRS = tuple(np.round(np.linspace(0.5, 0.9, 9), 2).tolist())
@@ -14,8 +14,7 @@ DEFAULT_RANGE_THRS = tuple(np.round(np.linspace(0.5, 0.9, 9), 2).tolist())
 
 def accuracy(ious: np.ndarray, thr: float, strict: bool) -> float:
     """Percentage of IoUs at (or, when strict, above) a threshold."""
-    hits = ious > thr if strict else ious >= thr
-    return 100.0 * float(np.mean(hits))
+    return 100.0 * float(np.mean(iou_hits(ious, thr, strict)))
 
 
 @METRICS.register_module()
@@ -71,11 +70,9 @@ class RECMetric(BaseVGMetric):
             raise ValueError('RECMetric needs at least one ground-truth box '
                              'per sample (use GRECMetric for no-target '
                              f'data): {record_name(data_sample)}')
-        pred_bboxes, _ = get_pred_bboxes(data_sample)
-        iou = 0.0
-        if len(pred_bboxes) > 0:
-            iou = float(box_iou(pred_bboxes[:1], gt_bboxes).max())
-        return dict(iou=iou, num_targets=len(gt_bboxes))
+        return dict(
+            iou=top1_box_iou(data_sample, gt_bboxes),
+            num_targets=len(gt_bboxes))
 
     def summarize(self, records: List[dict]) -> Dict[str, float]:
         """Acc@t, Acc over a range of thresholds and mean IoU.

@@ -5,7 +5,7 @@ import numpy as np
 
 from mmvg.registry import METRICS
 from .base_vg_metric import BaseVGMetric
-from .utils import count_targets, mask_counts
+from .utils import mask_ious, mask_record
 
 RESOLUTIONS = ('original', 'input')
 
@@ -63,11 +63,7 @@ class RESMetric(BaseVGMetric):
         Returns:
             dict: ``inter``, ``union`` and ``num_targets``.
         """
-        inter, union, _, gt_area = mask_counts(data_sample, self.resolution)
-        return dict(
-            inter=inter,
-            union=union,
-            num_targets=count_targets(data_sample, gt_area))
+        return mask_record(data_sample, self.resolution)
 
     def summarize(self, records: List[dict]) -> Dict[str, float]:
         """oIoU, mIoU and Prec@X of a list of records.
@@ -78,10 +74,7 @@ class RESMetric(BaseVGMetric):
         Returns:
             dict[str, float]: Metrics in percent.
         """
-        inter = np.array([r['inter'] for r in records], dtype=np.float64)
-        union = np.array([r['union'] for r in records], dtype=np.float64)
-        ious = np.full_like(inter, self.empty_union_iou)
-        np.divide(inter, union, out=ious, where=union > 0)
+        inter, union, ious = mask_ious(records, self.empty_union_iou)
         total_union = union.sum()
         overall = (
             inter.sum() /

@@ -6,7 +6,7 @@ The readers take one data sample as the evaluator hands it to a metric
 ``pred_instances`` and ``gt_instances`` as dicts) and raise errors that
 name the record, so that a broken sample is found without a debugger.
 """
-from typing import Tuple
+from typing import List, Tuple
 
 import numpy as np
 import pycocotools.mask as mask_utils
@@ -77,6 +77,11 @@ def box_iou(boxes1: np.ndarray,
     return iou - penalty
 
 
+def iou_hits(ious: np.ndarray, thr: float, strict: bool) -> np.ndarray:
+    """Which IoUs reach a threshold (exceed it, when strict)."""
+    return ious > thr if strict else ious >= thr
+
+
 def get_gt_bboxes(data_sample: dict) -> np.ndarray:
     """The (N, 4) ground-truth boxes in original image coordinates."""
     if 'ori_gt_bboxes' not in data_sample:
@@ -114,6 +119,15 @@ def get_pred_bboxes(data_sample: dict) -> Tuple[np.ndarray, np.ndarray]:
                          f'scores: {record_name(data_sample)}')
     order = np.argsort(-scores, kind='stable')
     return bboxes[order], scores[order]
+
+
+def top1_box_iou(data_sample: dict, gt_bboxes: np.ndarray) -> float:
+    """IoU of the highest-scoring predicted box with the best-overlapping
+    ground-truth box; 0 when nothing is predicted."""
+    pred_bboxes, _ = get_pred_bboxes(data_sample)
+    if len(pred_bboxes) == 0:
+        return 0.0
+    return float(box_iou(pred_bboxes[:1], gt_bboxes).max())
 
 
 def _top_mask(pred: dict, key: str, shape: Tuple[int, int],
@@ -240,3 +254,32 @@ def count_targets(data_sample: dict, gt_area: int) -> int:
     if data_sample.get('no_target', False):
         return 0
     return int(gt_area > 0)
+
+
+def mask_record(data_sample: dict, resolution: str) -> dict:
+    """The mask part of a sample's record: ``inter`` and ``union`` pixel
+    counts (see :func:`mask_counts`) and ``num_targets``."""
+    inter, union, _, gt_area = mask_counts(data_sample, resolution)
+    return dict(
+        inter=inter,
+        union=union,
+        num_targets=count_targets(data_sample, gt_area))
+
+
+def mask_ious(records: List[dict],
+              empty_union_iou: float) -> Tuple[np.ndarray, ...]:
+    """Intersections, unions and IoUs of :func:`mask_record` records.
+
+    Args:
+        records (list[dict]): Records with ``inter`` and ``union``.
+        empty_union_iou (float): The IoU of a record with an empty union.
+
+    Returns:
+        tuple[np.ndarray, np.ndarray, np.ndarray]: float64 intersections,
+        unions and IoUs, one per record.
+    """
+    inter = np.array([r['inter'] for r in records], dtype=np.float64)
+    union = np.array([r['union'] for r in records], dtype=np.float64)
+    ious = np.full_like(inter, empty_union_iou)
+    np.divide(inter, union, out=ious, where=union > 0)
+    return inter, union, ious
