@@ -2,6 +2,7 @@
 from typing import Optional, Sequence, Tuple
 
 import numpy as np
+import pycocotools.mask as mask_utils
 import torch
 from mmdet.structures.mask import BitmapMasks
 from mmengine.structures import InstanceData
@@ -78,3 +79,48 @@ def demo_vg_inputs(batch_size: int = 2,
         sample.gt_instances = gt
         samples.append(sample)
     return dict(inputs=inputs, data_samples=samples)
+
+
+def demo_vg_record(h: int = 40,
+                   w: int = 60,
+                   boxes: Sequence[Sequence[float]] = ((10, 5, 30, 25), ),
+                   text: str = 'the left cup') -> dict:
+    """One expression as a dataset hands it to the pipeline (before
+    ``LoadVGAnnotations``).
+
+    The image is black with the boxes white, so that the object is the
+    white pixels after any geometric transform; the mask is the union of
+    the boxes (pixels ``int(y1):int(y2), int(x1):int(x2)``) as an RLE with
+    ``str`` counts, as in the annotation files.
+
+    Args:
+        h (int): Image height.
+        w (int): Image width.
+        boxes (Sequence): xyxy boxes; none makes a no-target record.
+        text (str): The expression.
+
+    Returns:
+        dict: ``img``, the shapes, ``text``, ``bboxes``, ``mask``,
+        ``no_target`` and the ids.
+    """
+    img = np.zeros((h, w, 3), np.uint8)
+    mask = np.zeros((h, w), np.uint8)
+    for x1, y1, x2, y2 in boxes:
+        img[int(y1):int(y2), int(x1):int(x2)] = 255
+        mask[int(y1):int(y2), int(x1):int(x2)] = 1
+    rle = mask_utils.encode(np.asfortranarray(mask))
+    rle['counts'] = rle['counts'].decode()
+    return dict(
+        img=img,
+        img_shape=(h, w),
+        ori_shape=(h, w),
+        height=h,
+        width=w,
+        text=text,
+        bboxes=[[float(v) for v in box] for box in boxes],
+        mask=rle,
+        no_target=not boxes,
+        image_id=1,
+        ref_id=2,
+        sent_id=3,
+        img_path='x.jpg')

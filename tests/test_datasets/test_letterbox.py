@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 import torch
 from mmcv.transforms import Compose
-from pycocotools import mask as mask_utils
 
 from mmvg.datasets.transforms import LetterBox
 from mmvg.evaluation.metrics.utils import mask_counts
 from mmvg.models.data_preprocessors import VGDataPreprocessor
 from mmvg.models.utils import (boxes_to_original, crop_to_image,
                                masks_to_original)
+from mmvg.testing import demo_vg_record
 from mmvg.utils import register_all_modules
 
 register_all_modules()
@@ -19,28 +19,8 @@ BOX = (30.0, 20.0, 150.0, 90.0)
 
 
 def _results(h, w, box=BOX):
-    """A dark image with a bright rectangle, its box and its mask."""
-    x1, y1, x2, y2 = (int(v) for v in box)
-    img = np.zeros((h, w, 3), np.uint8)
-    img[y1:y2, x1:x2] = 255
-    mask = np.zeros((h, w), np.uint8)
-    mask[y1:y2, x1:x2] = 1
-    rle = mask_utils.encode(np.asfortranarray(mask))
-    rle['counts'] = rle['counts'].decode()
-    return dict(
-        img=img,
-        img_shape=(h, w),
-        ori_shape=(h, w),
-        height=h,
-        width=w,
-        text='the white box',
-        bboxes=[list(box)],
-        mask=rle,
-        no_target=False,
-        image_id=1,
-        ref_id=2,
-        sent_id=3,
-        img_path='x.jpg')
+    """A black image with the box white, its box and its mask."""
+    return demo_vg_record(h, w, (box, ))
 
 
 def _load(results):

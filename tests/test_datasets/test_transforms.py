@@ -15,32 +15,10 @@ from mmvg.datasets.transforms import (CleanText, LoadVGAnnotations,
                                       PackVGInputs, RandomCropKeepTarget,
                                       RandomFlipVG, swap_left_right)
 from mmvg.structures import VGDataSample
+from mmvg.testing import demo_vg_record
 from mmvg.utils import register_all_modules
 
 register_all_modules()
-
-
-def _results(h=40, w=60, boxes=((10, 5, 30, 25), ), text='the left cup'):
-    mask = np.zeros((h, w), np.uint8)
-    for x1, y1, x2, y2 in boxes:
-        mask[y1:y2, x1:x2] = 1
-    rle = mask_utils.encode(np.asfortranarray(mask))
-    rle['counts'] = rle['counts'].decode()
-    img = np.random.randint(0, 255, (h, w, 3), np.uint8)
-    return dict(
-        img=img,
-        img_shape=(h, w),
-        ori_shape=(h, w),
-        height=h,
-        width=w,
-        text=text,
-        bboxes=[list(map(float, b)) for b in boxes],
-        mask=rle,
-        no_target=not boxes,
-        image_id=1,
-        ref_id=2,
-        sent_id=3,
-        img_path='x.jpg')
 
 
 def test_swap_left_right():
@@ -55,7 +33,7 @@ def test_swap_left_right():
 
 def test_flip_text_boxes_masks():
     results = LoadVGAnnotations(with_mask=True)(
-        _results(text='the bright cup on the left, upright, leftover'))
+        demo_vg_record(text='the bright cup on the left, upright, leftover'))
     mask_before = results['gt_masks'].masks[0].copy()
     out = RandomFlipVG(prob=1.0)(results)
     assert out['flip'] and out['flip_direction'] == 'horizontal'
@@ -72,32 +50,34 @@ def test_flip_text_boxes_masks():
 
 def test_load_annotations():
     results = LoadVGAnnotations(with_mask=True)(
-        _results(boxes=((1, 1, 5, 5), (10, 10, 20, 20))))
+        demo_vg_record(boxes=((1, 1, 5, 5), (10, 10, 20, 20))))
     assert isinstance(results['gt_bboxes'], HorizontalBoxes)
     assert len(results['gt_masks']) == 2
     # Every instance carries the union of the targets.
     assert results['gt_masks'].masks[0].sum() == 16 + 100
     empty = LoadVGAnnotations(with_mask=True)(
-        dict(_results(boxes=()), mask=None))
+        dict(demo_vg_record(boxes=()), mask=None))
     assert len(empty['gt_bboxes']) == 0 and len(empty['gt_masks']) == 0
     assert empty['ori_gt_bboxes'].shape == (0, 4)
     with pytest.raises(ValueError, match='sent_id=3'):
-        LoadVGAnnotations(with_mask=True)(dict(_results(), mask=None))
+        LoadVGAnnotations(with_mask=True)(dict(demo_vg_record(), mask=None))
 
 
 def test_load_annotations_with_category():
     results = LoadVGAnnotations(with_category=True)(
-        dict(_results(boxes=((1, 1, 5, 5), (10, 10, 20, 20))), category_id=3))
+        dict(
+            demo_vg_record(boxes=((1, 1, 5, 5), (10, 10, 20, 20))),
+            category_id=3))
     assert results['gt_bboxes_labels'].tolist() == [3, 3]
     # Without the flag the targets keep the single "target" class.
-    plain = LoadVGAnnotations()(dict(_results(), category_id=3))
+    plain = LoadVGAnnotations()(dict(demo_vg_record(), category_id=3))
     assert plain['gt_bboxes_labels'].tolist() == [0]
     # A no-target record needs no category; a target without one fails
     # naming the record.
-    empty = LoadVGAnnotations(with_category=True)(_results(boxes=()))
+    empty = LoadVGAnnotations(with_category=True)(demo_vg_record(boxes=()))
     assert len(empty['gt_bboxes_labels']) == 0
     with pytest.raises(ValueError, match=r'sent_id=3 of x\.jpg'):
-        LoadVGAnnotations(with_category=True)(_results())
+        LoadVGAnnotations(with_category=True)(demo_vg_record())
 
 
 def test_clean_text():
@@ -111,7 +91,7 @@ def test_random_crop_keeps_target():
     crop = RandomCropKeepTarget(ratio_range=(0.3, 0.6), prob=1.0)
     for _ in range(20):
         results = LoadVGAnnotations(with_mask=True)(
-            _results(h=80, w=100, boxes=((30, 20, 50, 45), )))
+            demo_vg_record(h=80, w=100, boxes=((30, 20, 50, 45), )))
         out = crop(results)
         h, w = out['img'].shape[:2]
         assert out['img_shape'] == (h, w) and h < 80
@@ -119,7 +99,7 @@ def test_random_crop_keeps_target():
         assert torch.allclose(box[2:] - box[:2], torch.tensor([20., 25.]))
         assert box.min() >= 0 and box[2] <= w and box[3] <= h
         assert out['gt_masks'].masks[0].sum() == 20 * 25
-    no_target = LoadVGAnnotations()(dict(_results(boxes=()), mask=None))
+    no_target = LoadVGAnnotations()(dict(demo_vg_record(boxes=()), mask=None))
     assert crop(no_target)['img'].shape[0] <= 80
 
 
@@ -143,7 +123,7 @@ def test_resize_pad_pack(resize):
         dict(type='VGPad', size=(48, 48)),
         dict(type='PackVGInputs')
     ])
-    packed = pipeline(_results())
+    packed = pipeline(demo_vg_record())
     inputs, sample = packed['inputs'], packed['data_samples']
     assert inputs.dtype == torch.uint8 and inputs.shape == (3, 48, 48)
     assert isinstance(sample, VGDataSample)
@@ -153,7 +133,7 @@ def test_resize_pad_pack(resize):
 
 
 def test_pack_contract():
-    results = LoadVGAnnotations()(_results())
+    results = LoadVGAnnotations()(demo_vg_record())
     results = Compose([
         dict(type='Resize', scale=(30, 20), keep_ratio=True),
         dict(type='VGPad', size_divisor=32),
@@ -176,7 +156,8 @@ def test_pack_contract():
                                torch.tensor([[5., 2.5, 15., 12.5]]))
     assert sample.gt_instances.labels.tolist() == [0]
     # Defaults when no geometric transform ran.
-    bare = PackVGInputs()(LoadVGAnnotations()(_results()))['data_samples']
+    bare = PackVGInputs()(LoadVGAnnotations()(
+        demo_vg_record()))['data_samples']
     assert bare.scale_factor == (1.0, 1.0) and bare.pad_shape == (40, 60)
 
 
@@ -187,7 +168,7 @@ def test_pack_refuses_mmdets_pad():
         [dict(type='Pad', size_divisor=32),
          dict(type='PackVGInputs')])
     with pytest.raises(ValueError, match='VGPad.*sent_id=3'):
-        pipeline(LoadVGAnnotations()(_results()))
+        pipeline(LoadVGAnnotations()(demo_vg_record()))
 
 
 def test_round_trip(synthetic_raw, synthetic_canonical):

@@ -2,14 +2,11 @@
 """1 process and 2 processes (gloo, an odd split) give the same numbers."""
 import importlib.util
 import json
-import os
-import subprocess
-import sys
 import textwrap
 
 import pytest
 
-from mmvg.testing import free_port
+from mmvg.testing import run_distributed
 
 SCRIPT = textwrap.dedent('''
     import json
@@ -102,17 +99,7 @@ def test_one_and_two_processes_agree(tmp_path):
     script = tmp_path / 'evaluate_split.py'
     script.write_text(SCRIPT)
     out_file = tmp_path / 'metrics.json'
-    env = dict(os.environ, OMP_NUM_THREADS='1')
-    command = [
-        sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',
-        '--master_addr', '127.0.0.1', '--master_port',
-        str(free_port()),
-        str(script),
-        str(out_file)
-    ]
-    proc = subprocess.run(
-        command, env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    run_distributed(script, [out_file])
     two_processes = json.loads(out_file.read_text())
 
     spec = importlib.util.spec_from_file_location('evaluate_split', script)

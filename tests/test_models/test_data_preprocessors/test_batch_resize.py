@@ -1,23 +1,18 @@
 # Copyright (c) mmvg contributors. All rights reserved.
 import json
-import os
 import random
-import subprocess
-import sys
 import textwrap
 
-import numpy as np
 import pytest
 import torch
 from mmcv.transforms import Compose
-from pycocotools import mask as mask_utils
 
 from mmvg.models.data_preprocessors import (BatchMultiScaleResize,
                                             VGDataPreprocessor)
 from mmvg.models.heads.base_vg_head import first_gt_boxes
 from mmvg.models.utils import boxes_to_original
 from mmvg.registry import MODELS
-from mmvg.testing import free_port
+from mmvg.testing import demo_vg_record, run_distributed
 from mmvg.utils import register_all_modules
 
 register_all_modules()
@@ -29,30 +24,12 @@ IMAGES = ((208, 416, (30, 20, 150, 90)), (416, 312, (40, 100, 200, 380)))
 def _packed(h, w, box):
     """A dark image with a white rectangle, letterboxed to 416 without
     resampling (long side 416), so that the object is the white pixels."""
-    x1, y1, x2, y2 = box
-    img = np.zeros((h, w, 3), np.uint8)
-    img[y1:y2, x1:x2] = 255
-    mask = np.zeros((h, w), np.uint8)
-    mask[y1:y2, x1:x2] = 1
-    rle = mask_utils.encode(np.asfortranarray(mask))
-    rle['counts'] = rle['counts'].decode()
-    results = dict(
-        img=img,
-        img_shape=(h, w),
-        ori_shape=(h, w),
-        height=h,
-        width=w,
-        text='the white box',
-        bboxes=[list(map(float, box))],
-        mask=rle,
-        no_target=False,
-        img_path='x.jpg')
     return Compose([
         dict(type='LoadVGAnnotations', with_mask=True),
         dict(type='LetterBox', size=416),
         dict(type='PackVGInputs')
     ])(
-        results)
+        demo_vg_record(h, w, (box, )))
 
 
 def _preprocess(sizes, training=True, **kwargs):
@@ -160,19 +137,6 @@ def test_every_rank_trains_at_the_same_size(tmp_path):
     script = tmp_path / 'draw_sizes.py'
     script.write_text(SYNC_SCRIPT)
     out_file = tmp_path / 'sizes.json'
-    command = [
-        sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',
-        '--master_addr', '127.0.0.1', '--master_port',
-        str(free_port()),
-        str(script),
-        str(out_file)
-    ]
-    proc = subprocess.run(
-        command,
-        env=dict(os.environ, OMP_NUM_THREADS='1'),
-        capture_output=True,
-        text=True,
-        timeout=300)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    run_distributed(script, [out_file])
     rank0, rank1 = json.loads(out_file.read_text())
     assert rank0 == rank1 and len(set(rank0)) > 1

@@ -7,7 +7,6 @@ checkpoints: ``lavt`` (``model`` + ``bert_model``), ``lavt_one`` (BERT inside
 ``swin_base_patch4_window12_384_22k.pth``. The models are built on the meta
 device, so the full-size checks allocate no weights.
 """
-import importlib.util
 import json
 import os.path as osp
 import re
@@ -16,7 +15,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from mmvg.testing import build_on_meta, get_config_path, get_tool_path
+from mmvg.testing import build_on_meta, get_config_path, import_tool
 from mmvg.utils import register_all_modules
 
 register_all_modules()
@@ -45,14 +44,6 @@ SWIN_B = dict(
     drop_path_rate=0.3)
 
 
-def load_tool(name):
-    path = get_tool_path(f'model_converters/{name}.py')
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def fixture(name, device='meta'):
     with open(osp.join(FIXTURES, name)) as f:
         layout = json.load(f)
@@ -79,7 +70,7 @@ def build_full(model_type):
                          [('LAVT', 'lavt_keys.json'),
                           ('LAVTOne', 'lavt_one_keys.json')])
 def test_lavt_converter_maps_every_key(model_type, layout):
-    converter = load_tool('lavt_to_mmvg')
+    converter = import_tool('model_converters/lavt_to_mmvg.py')
     model = build_full(model_type)
     state_dict = converter.convert(fixture(layout))
     model.load_state_dict(state_dict, strict=True)
@@ -87,7 +78,7 @@ def test_lavt_converter_maps_every_key(model_type, layout):
 
 
 def test_lavt_converter_values_and_unknown_keys():
-    converter = load_tool('lavt_to_mmvg')
+    converter = import_tool('model_converters/lavt_to_mmvg.py')
     weight = torch.randn(128, 128, 1)
     ckpt = fixture('lavt_one_keys.json', device='cpu')
     ckpt['model']['backbone.layers.0.fusion.image_lang_att.W.0.weight'] = (
@@ -103,7 +94,7 @@ def test_lavt_converter_values_and_unknown_keys():
 
 
 def test_swin_converter_initialises_the_backbone():
-    converter = load_tool('swin_to_mmvg_lavt')
+    converter = import_tool('model_converters/swin_to_mmvg_lavt.py')
     state_dict = converter.convert(
         fixture('swin_base_patch4_window12_384_22k_keys.json'))
     backbone = build_on_meta(SWIN_B)
@@ -123,7 +114,7 @@ def test_swin_converter_initialises_the_backbone():
 
 
 def test_swin_converter_refuses_window7():
-    converter = load_tool('swin_to_mmvg_lavt')
+    converter = import_tool('model_converters/swin_to_mmvg_lavt.py')
     ckpt = fixture('swin_base_patch4_window12_384_22k_keys.json')
     ckpt['model'] = {
         k: (torch.empty(169, v.shape[1], device='meta')

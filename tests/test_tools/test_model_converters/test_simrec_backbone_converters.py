@@ -8,7 +8,6 @@ files are written by the tests in darknet's format (header, then per
 convolution the BatchNorm bias, weight, mean and variance and the
 convolution weight, in layer order, then the rest of YOLOv3).
 """
-import importlib.util
 import json
 import os.path as osp
 import sys
@@ -18,21 +17,13 @@ import pytest
 import torch
 
 from mmvg.models.backbones import CSPDarkNetV6, DarkNet53
-from mmvg.testing import build_on_meta, get_tool_path
+from mmvg.testing import build_on_meta, import_tool
 
 FIXTURES = osp.join(osp.dirname(__file__), '..', '..', 'data', 'simrec')
 TINY = dict(deepen_factor=0.33, widen_factor=0.0625)
 # yolov3.weights (80 COCO classes), as published: 20-byte header and
 # 62,001,757 float32 values.
 YOLOV3_COCO_BYTES = 248_007_048
-
-
-def load_tool(name):
-    path = get_tool_path(f'model_converters/{name}.py')
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def official_cspdarknet(device='meta'):
@@ -49,7 +40,7 @@ def strip(state_dict):
 
 
 def test_cspdarknet_converter_maps_every_official_key():
-    converter = load_tool('cspdarknet_to_mmvg')
+    converter = import_tool('model_converters/cspdarknet_to_mmvg.py')
     official = official_cspdarknet()
     # A YOLOv5 detector's neck and head, ignored by the official loading.
     official['model.10.conv.weight'] = torch.empty(512, 1024, 1, 1)
@@ -61,7 +52,7 @@ def test_cspdarknet_converter_maps_every_official_key():
 
 
 def test_cspdarknet_converter_refuses_other_files():
-    converter = load_tool('cspdarknet_to_mmvg')
+    converter = import_tool('model_converters/cspdarknet_to_mmvg.py')
     official = official_cspdarknet()
     with pytest.raises(KeyError, match=r"x.pth.*\['visual_encoder.model"):
         converter.convert(
@@ -97,7 +88,7 @@ def test_cspdarknet_converter_cli_and_pretrained_init(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, 'argv',
                         ['cspdarknet_to_mmvg.py',
                          str(src), str(dst)])
-    load_tool('cspdarknet_to_mmvg').main()
+    import_tool('model_converters/cspdarknet_to_mmvg.py').main()
     backbone = CSPDarkNetV6(
         init_cfg=dict(
             type='Pretrained', checkpoint=str(dst), prefix='backbone.'))
@@ -139,7 +130,7 @@ def tiny_tail_floats(converter):
 
 @pytest.mark.parametrize('version', [(0, 2, 0), (0, 1, 0)])
 def test_darknet_converter_round_trip(tmp_path, version):
-    converter = load_tool('darknet_weights_to_mmvg')
+    converter = import_tool('model_converters/darknet_weights_to_mmvg.py')
     torch.manual_seed(0)
     written = {
         k: torch.randn(v.shape) if v.is_floating_point() else v
@@ -169,7 +160,7 @@ def test_darknet_converter_round_trip(tmp_path, version):
 
 @pytest.mark.parametrize('extra_bytes', [-4, 4])
 def test_darknet_converter_refuses_a_wrong_size(tmp_path, extra_bytes):
-    converter = load_tool('darknet_weights_to_mmvg')
+    converter = import_tool('model_converters/darknet_weights_to_mmvg.py')
     path = tmp_path / 'darknet_coco.weights'
     write_darknet(path,
                   DarkNet53(**TINY).state_dict(), tiny_tail_floats(converter))
@@ -186,7 +177,7 @@ def test_darknet_converter_refuses_a_wrong_size(tmp_path, extra_bytes):
 
 
 def test_darknet_converter_expects_the_yolov3_coco_size(tmp_path):
-    converter = load_tool('darknet_weights_to_mmvg')
+    converter = import_tool('model_converters/darknet_weights_to_mmvg.py')
     path = tmp_path / 'yolov3.weights'
     path.write_bytes(np.array([0, 2, 0, 0, 0], dtype='<i4').tobytes())
     with pytest.raises(

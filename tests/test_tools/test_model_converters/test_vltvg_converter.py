@@ -1,12 +1,11 @@
 # Copyright (c) mmvg contributors. All rights reserved.
-import importlib.util
 import os.path as osp
 
 import pytest
 import torch
 
 from mmvg.registry import MODELS
-from mmvg.testing import get_config_path, get_tool_path
+from mmvg.testing import get_config_path, import_tool
 from mmvg.utils import register_all_modules
 
 FIXTURE = osp.join(
@@ -16,11 +15,7 @@ OFFICIAL_R50_PARAMS = 152_077_254
 
 
 def _converter():
-    path = get_tool_path('model_converters/vltvg_to_mmvg.py')
-    spec = importlib.util.spec_from_file_location('vltvg_to_mmvg', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return import_tool('model_converters/vltvg_to_mmvg.py')
 
 
 def _official_shapes():
