@@ -3,7 +3,7 @@
 # letterbox (grey 127 padding), multi-scale training per batch, one
 # training sample per referred object with a random expression, 39
 # epochs of Adam with warmup and step decay, no EMA, global batch 32
-# (SyncBN across GPUs: norm_cfg=dict(type='SyncBN') with several GPUs).
+# with SyncBN across the GPUs.
 _base_ = [
     '../_base_/models/mcn_darknet53.py', '../_base_/datasets/refcoco.py',
     '../_base_/schedules/mcn_39e.py', '../_base_/default_runtime.py'
@@ -32,3 +32,6 @@ val_evaluator = [
         type='InconsistencyErrorMetric', box_strict=True, empty_union_iou=1.0)
 ]
 test_evaluator = val_evaluator
+
+# The official MCN recipe converts every BatchNorm to SyncBN.
+sync_bn = 'torch'

@@ -27,7 +27,12 @@ NAME = re.compile(r'(?P<model>[a-z0-9]+(-[a-z0-9]+)*)'
                   r'(_(?P<strategy>(deepspeed|fsdp|horovod)(-[a-z0-9]+)*))?')
 # The ``CONFIG=...`` of the README's demo command.
 CONFIG_VARIABLE = 'vltvg_r18-tiny_bert-tiny_1xb32-2500i_synthetic'
-MODEL_TYPES = dict(vltvg='VLTVG', lavt='LAVT', **{'lavt-one': 'LAVTOne'})
+MODEL_TYPES = dict(
+    vltvg='VLTVG',
+    lavt='LAVT',
+    simrec='SimREC',
+    mcn='MCN',
+    **{'lavt-one': 'LAVTOne'})
 
 
 def _name(path):

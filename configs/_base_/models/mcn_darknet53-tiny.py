@@ -1,0 +1,52 @@
+# The MCN of the quick start, sized down for a CPU and trained from scratch
+# on the synthetic shapes: DarkNet-53 at 1/3 depth and 1/4 width
+# (64/128/256 channels at strides 8/16/32, nothing frozen), the GRU +
+# self-attention text encoder at 64 channels with learnt word embeddings,
+# 64-channel pyramid, attentions and head, and anchors the size of the
+# synthetic shapes at a 128-pixel input (10-30 pixels).
+dims = 64
+model = dict(
+    type='MCN',
+    data_preprocessor=dict(
+        type='VGDataPreprocessor',
+        mean=[0., 0., 0.],
+        std=[255., 255., 255.],
+        bgr_to_rgb=True,
+        pad_size_divisor=32,
+        tokenizer=dict(
+            type='WordVocabTokenizer',
+            vocab_file='data/synthetic/annotations/vocab.json',
+            max_length=15)),
+    backbone=dict(
+        type='DarkNet53',
+        deepen_factor=0.33,
+        widen_factor=0.25,
+        out_indices=(6, 8, 13),
+        frozen_stages=-1),
+    text_encoder=dict(
+        type='GRUSATextEncoder',
+        vocab_file='data/synthetic/annotations/vocab.json',
+        glove_file=None,
+        word_dims=64,
+        embed_dims=dims,
+        depth=1,
+        num_heads=4,
+        ffn_dims=2 * dims,
+        dropout=0.0,
+        freeze_embedding=False),
+    fusion=dict(
+        type='SimpleFusion', v_planes=256, q_planes=dims, out_planes=256),
+    neck=dict(
+        type='MultiScaleFusion',
+        v_planes=(64, 128, 256),
+        hidden_planes=dims,
+        scaled=True),
+    det_attention=dict(
+        type='GaranAttention', d_q=dims, d_v=dims, attn_drop=0.0),
+    seg_attention=dict(
+        type='GaranAttention', d_q=dims, d_v=dims, attn_drop=0.0),
+    head=dict(
+        type='MCNHead',
+        in_channels=dims,
+        hidden_channels=dims,
+        anchors=((12, 12), (18, 18), (26, 26))))
