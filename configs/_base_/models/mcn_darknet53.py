@@ -51,3 +51,9 @@ model = dict(
     det_attention=dict(type='GaranAttention', d_q=512, d_v=512),
     seg_attention=dict(type='GaranAttention', d_q=512, d_v=512),
     head=dict(type='MCNHead', in_channels=512, hidden_channels=512))
+
+# As the official training, DDP looks for unused parameters: the
+# pyramid's stride-16 output and the GARAN map convs (which only draw the
+# heat maps) get no gradient.
+model_wrapper_cfg = dict(
+    type='MMDistributedDataParallel', find_unused_parameters=True)

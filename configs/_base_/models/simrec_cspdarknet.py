@@ -55,3 +55,9 @@ model = dict(
     neck=dict(type='MultiScaleFusion', v_planes=(512, 512, 512), scaled=True),
     attention=dict(type='GaranAttention', d_q=512, d_v=512),
     head=dict(type='SimRECHead', in_channels=512))
+
+# The loss reaches neither the pyramid's stride-8/16 outputs nor the GARAN
+# map conv (it only draws the heat map); like the official training, DDP
+# looks for unused parameters.
+model_wrapper_cfg = dict(
+    type='MMDistributedDataParallel', find_unused_parameters=True)

@@ -16,7 +16,7 @@ from torch import Tensor
 from mmvg.registry import MODELS
 from mmvg.structures import VGSampleList
 from .base_grounder import BaseGrounder
-from .simrec import attention_grid
+from .simrec import VISUAL_LEVELS, attention_grid
 
 
 @MODELS.register_module()
@@ -84,15 +84,15 @@ class MCN(BaseGrounder):
 
     def extract_visual_feat(self, inputs: Tensor,
                             data_samples: VGSampleList) -> Dict[str, Tensor]:
-        """The backbone's stride-8/16/32 maps, ``visual_feats``."""
-        return dict(visual_feats=tuple(self.backbone(inputs)))
+        """The backbone's maps by :data:`~.simrec.VISUAL_LEVELS`."""
+        return dict(zip(VISUAL_LEVELS, self.backbone(inputs)))
 
     def fuse_feat(self, visual_feats: Dict[str, Tensor],
                   data_samples: VGSampleList) -> Dict[str, Tensor]:
         """Fuse the sentence vector into the stride-32 map, mix the scales,
         and attend for each branch (see :meth:`extract_feat`)."""
         sent = self.extract_text_feat(data_samples)['sent_feat']
-        *finer, coarsest = visual_feats['visual_feats']
+        *finer, coarsest = (visual_feats[level] for level in VISUAL_LEVELS)
         bottom, _, top = self.neck([*finer, self.fusion(coarsest, sent)])
         bottom, seg_map, seg_attn = self.seg_attention(sent, bottom)
         top, det_map, det_attn = self.det_attention(sent, top)

@@ -17,6 +17,11 @@ from mmvg.registry import MODELS
 from mmvg.structures import VGSampleList
 from .base_grounder import BaseGrounder
 
+#: The keys of the backbone's maps in :meth:`SimREC.extract_visual_feat`,
+#: finest first. One batch-first tensor per key, so that
+#: :meth:`~BaseGrounder.predict_shared` repeats each per expression.
+VISUAL_LEVELS = ('stride8', 'stride16', 'stride32')
+
 
 @MODELS.register_module()
 class SimREC(BaseGrounder):
@@ -81,8 +86,8 @@ class SimREC(BaseGrounder):
 
     def extract_visual_feat(self, inputs: Tensor,
                             data_samples: VGSampleList) -> Dict[str, Tensor]:
-        """The backbone's stride-8/16/32 maps, ``visual_feats``."""
-        return dict(visual_feats=tuple(self.backbone(inputs)))
+        """The backbone's maps by :data:`VISUAL_LEVELS`."""
+        return dict(zip(VISUAL_LEVELS, self.backbone(inputs)))
 
     def fuse_feat(self, visual_feats: Dict[str, Tensor],
                   data_samples: VGSampleList) -> Dict[str, Tensor]:
@@ -90,8 +95,8 @@ class SimREC(BaseGrounder):
         attend over the coarsest one (see :meth:`extract_feat`)."""
         sent = self.extract_text_feat(data_samples)['sent_feat']
         fused = [
-            fusion(feat, sent)
-            for fusion, feat in zip(self.fusions, visual_feats['visual_feats'])
+            fusion(visual_feats[level], sent)
+            for fusion, level in zip(self.fusions, VISUAL_LEVELS)
         ]
         bottom, _, top = self.neck(fused)
         top, attention_map, _ = self.attention(sent, top)
