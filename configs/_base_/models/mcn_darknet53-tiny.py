@@ -1,9 +1,11 @@
 # The MCN of the quick start, sized down for a CPU and trained from scratch
-# on the synthetic shapes: DarkNet-53 at 1/3 depth and 1/4 width
-# (64/128/256 channels at strides 8/16/32, nothing frozen), the GRU +
-# self-attention text encoder at 64 channels with learnt word embeddings,
-# 64-channel pyramid, attentions and head, and anchors the size of the
-# synthetic shapes at a 128-pixel input (10-30 pixels).
+# on the synthetic shapes: DarkNet-53 at 1/3 depth and 1/4 width, truncated
+# after its stride-16 stage (32/64/128 channels at strides 4/8/16, nothing
+# frozen), so that the box grid of a 128-pixel input is 8x8 and the mask
+# branch reads a stride-4 map; the GRU + self-attention text encoder at 64
+# channels with learnt word embeddings; 64-channel pyramid, attentions and
+# head; anchors the size of the synthetic shapes at that input (10-30
+# pixels).
 dims = 64
 model = dict(
     type='MCN',
@@ -21,7 +23,7 @@ model = dict(
         type='DarkNet53',
         deepen_factor=0.33,
         widen_factor=0.25,
-        out_indices=(6, 8, 13),
+        out_indices=(4, 6, 8),
         frozen_stages=-1),
     text_encoder=dict(
         type='GRUSATextEncoder',
@@ -35,10 +37,10 @@ model = dict(
         dropout=0.0,
         freeze_embedding=False),
     fusion=dict(
-        type='SimpleFusion', v_planes=256, q_planes=dims, out_planes=256),
+        type='SimpleFusion', v_planes=128, q_planes=dims, out_planes=128),
     neck=dict(
         type='MultiScaleFusion',
-        v_planes=(64, 128, 256),
+        v_planes=(32, 64, 128),
         hidden_planes=dims,
         scaled=True),
     det_attention=dict(
@@ -49,4 +51,6 @@ model = dict(
         type='MCNHead',
         in_channels=dims,
         hidden_channels=dims,
+        stride=16,
+        mask_stride=4,
         anchors=((12, 12), (18, 18), (26, 26))))

@@ -40,7 +40,9 @@ class LayerStackBackbone(BaseModule):
         raise NotImplementedError
 
     def _freeze_and_check(self) -> None:
-        """Validate ``out_indices``/``frozen_stages`` and freeze layers."""
+        """Validate ``out_indices``/``frozen_stages``, drop the layers
+        after the last output (a truncated backbone holds no parameters it
+        never runs) and freeze layers."""
         num_layers = len(self.layers)
         if (not self.out_indices
                 or list(self.out_indices) != sorted(set(self.out_indices))
@@ -53,12 +55,13 @@ class LayerStackBackbone(BaseModule):
             raise ValueError(
                 f'{type(self).__name__}: frozen_stages must be in '
                 f'[-1, {num_layers - 1}], got {self.frozen_stages}')
+        del self.layers[self.out_indices[-1] + 1:]
         for layer in self.layers[:self.frozen_stages + 1]:
             for param in layer.parameters():
                 param.requires_grad = False
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        """Run the layers up to the last output index.
+        """Run the layers.
 
         Args:
             x (Tensor): Images, (B, 3, H, W).
@@ -67,7 +70,7 @@ class LayerStackBackbone(BaseModule):
             tuple[Tensor]: The outputs of the layers in ``out_indices``.
         """
         outs = []
-        for i, layer in enumerate(self.layers[:self.out_indices[-1] + 1]):
+        for i, layer in enumerate(self.layers):
             x = layer(x)
             if i in self.out_indices:
                 outs.append(x)

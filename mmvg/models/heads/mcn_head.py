@@ -31,9 +31,10 @@ class MCNHead(BaseVGHead):
     the size ``anchor * exp(t)``. The best-scoring box is the prediction.
 
     Mask branch (``sconv``): an :class:`ASPPDecoder` turns the stride-8 map
-    ``feats['bottom']`` into one logit map, upsampled x8 bilinearly with
-    aligned corners (``nn.UpsamplingBilinear2d``) to the input size; the
-    mask is ``sigmoid > mask_thr``.
+    ``feats['bottom']`` into one logit map, upsampled x8 (by
+    ``mask_stride``) bilinearly with aligned corners
+    (``nn.UpsamplingBilinear2d``) to the input size; the mask is
+    ``sigmoid > mask_thr``.
 
     Training, per sample and its (first) gt box: the anchor whose shape
     (both boxes at the origin) has the highest IoU with the gt box, at the
@@ -46,9 +47,10 @@ class MCNHead(BaseVGHead):
     attentions with the consistency energy (:meth:`loss_cem`).
 
     Reads ``feats['top']`` (B, C, H/32, W/32) and ``feats['bottom']``
-    (B, C, H/8, W/8); for the loss also ``feats['det_attn']`` and
-    ``feats['seg_attn']``. The input must be padded to a multiple of 32 so
-    that the x8 mask covers it.
+    (B, C, H/8, W/8) (the strides are arguments); for the loss also
+    ``feats['det_attn']`` and ``feats['seg_attn']``. The input must be
+    padded to a multiple of ``stride`` so that the upsampled mask covers
+    it.
 
     Args:
         in_channels (int): Channels of both input maps. Defaults to 512.
@@ -57,6 +59,8 @@ class MCNHead(BaseVGHead):
         anchors (Sequence[Sequence[float]]): (w, h) of the anchors in input
             pixels. Defaults to MCN's, for a 416 input.
         stride (int): Stride of ``feats['top']``. Defaults to 32.
+        mask_stride (int): Stride of ``feats['bottom']``, by which the mask
+            logits are upsampled. Defaults to 8.
         ignore_thr (float): IoU with the gt box above which a box's
             objectness is not trained. Defaults to 0.5.
         mask_thr (float): Threshold of the mask probability. Defaults to
@@ -91,6 +95,7 @@ class MCNHead(BaseVGHead):
                  anchors: Sequence[Sequence[float]] = ((137, 256), (248, 272),
                                                        (386, 271)),
                  stride: int = 32,
+                 mask_stride: int = 8,
                  ignore_thr: float = 0.5,
                  mask_thr: float = 0.35,
                  nls: Optional[str] = None,
@@ -131,7 +136,7 @@ class MCNHead(BaseVGHead):
         self.dconv = nn.Conv2d(in_channels, num_anchors * NUM_BOX_OUTPUTS, 1)
         self.sconv = nn.Sequential(
             ASPPDecoder(in_channels, hidden_channels // 2, 1),
-            nn.UpsamplingBilinear2d(scale_factor=8))
+            nn.UpsamplingBilinear2d(scale_factor=mask_stride))
         self.loss_xy = MODELS.build(loss_xy)
         self.loss_wh = MODELS.build(loss_wh)
         self.loss_obj = MODELS.build(loss_obj)

@@ -98,3 +98,20 @@ def test_freezing_keeps_batchnorm_training(backbone_cls, _, __, frozen):
     assert not torch.equal(stem_bn.running_mean, before)
     assert all(p.grad is None for p in stem_bn.parameters())
     assert all(p.grad is not None for p in backbone.layers[-1].parameters())
+
+
+@pytest.mark.parametrize('cls,out_indices,num_layers', [
+    (CSPDarkNetV6, (2, 4, 6), 7),
+    (DarkNet53, (4, 6, 8), 9),
+])
+def test_layers_after_the_last_output_are_not_built(cls, out_indices,
+                                                    num_layers):
+    """A backbone truncated by ``out_indices`` (the quick starts' stride-16
+    variants) holds no parameters it never runs."""
+    model = cls(
+        widen_factor=0.125, deepen_factor=0.33, out_indices=out_indices)
+    assert len(model.layers) == num_layers
+    outs = model(torch.rand(1, 3, 64, 64))
+    assert [64 // o.shape[-1] for o in outs] == [4, 8, 16]
+    outs[-1].sum().backward()
+    assert all(p.grad is not None for p in model.parameters())

@@ -11,7 +11,7 @@ from mmvg.testing import demo_vg_inputs, get_grounder_cfg
 from mmvg.utils import register_all_modules
 
 register_all_modules()
-# The tiny config's anchors (w, h) in input pixels, at stride 32.
+# The tiny config's anchors (w, h) in input pixels, at stride 16.
 ANCHORS = torch.tensor([[12., 12.], [18., 18.], [26., 26.]])
 # Parameters that the losses do not reach, as in the official MCN (which
 # trains with find_unused_parameters=True): the pyramid's stride-16 output
@@ -62,8 +62,8 @@ def test_tensor_mode_returns_the_head_outputs(model):
         outs = model(**data, mode='tensor')
     assert isinstance(outs, tuple) and len(outs) == 2
     box_outs, mask_logits = outs
-    assert box_outs.shape == (2, 3, 2, 3, 5)  # anchors, h, w, box + obj
-    assert mask_logits.shape == (2, 1, 64, 96)  # x8 of the stride-8 map
+    assert box_outs.shape == (2, 3, 4, 6, 5)  # anchors, h, w, box + obj
+    assert mask_logits.shape == (2, 1, 64, 96)  # x4 of the stride-4 map
 
 
 def test_predict_maps_box_and_mask_to_the_original_image(
@@ -85,7 +85,7 @@ def test_predict_maps_box_and_mask_to_the_original_image(
         anchor, cell = divmod(int(best), box_outs[i, 0, ..., 4].numel())
         row, col = divmod(cell, grid_w)
         tx, ty, tw, th, _ = box_outs[i, anchor, row, col]
-        cx, cy = (col + tx.sigmoid()) * 32, (row + ty.sigmoid()) * 32
+        cx, cy = (col + tx.sigmoid()) * 16, (row + ty.sigmoid()) * 16
         w, h = ANCHORS[anchor] * torch.stack([tw, th]).exp()
         box = torch.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2])
         top, _, left, _ = (int(v) for v in result.metainfo['pad_param'])
@@ -147,7 +147,7 @@ def test_heatmaps_are_the_garan_maps_on_their_grids(model):
     with torch.no_grad():
         feats = model.extract_feat(**copy.deepcopy(data))
         results = model.predict(**data, with_heatmaps=True)
-    shapes = dict(det_attention=(2, 3), seg_attention=(8, 12))
+    shapes = dict(det_attention=(4, 6), seg_attention=(16, 24))
     for name, attn in (('det_attention', feats['det_attn']),
                        ('seg_attention', feats['seg_attn'])):
         w_m = getattr(model, name).w_m

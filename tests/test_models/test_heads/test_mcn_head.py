@@ -219,6 +219,21 @@ def test_predict_argmax_box_and_mask_in_both_frames():
     assert torch.equal(ori.input_masks, inp.input_masks)
 
 
+def test_strides_are_arguments():
+    """A box grid at stride 16 and a mask branch at stride 4 (the quick
+    start's truncated backbone) still give input-size mask logits."""
+    head = _head(stride=16, mask_stride=4)
+    h, w = 64, 96
+    feats = dict(
+        top=torch.randn(2, 8, h // 16, w // 16),
+        bottom=torch.randn(2, 8, h // 4, w // 4))
+    boxes, masks = head(feats)
+    assert masks.shape[-2:] == (h, w)
+    assert boxes.shape[2:4] == (h // 16, w // 16)
+    # Anchors are kept in cells of the box grid.
+    assert torch.allclose(head.anchors[0], torch.tensor([137., 256.]) / 16)
+
+
 @pytest.mark.parametrize('nls', [None, 'adaptive', 'hard'])
 def test_non_located_suppression(nls):
     head = _head(nls=nls)
