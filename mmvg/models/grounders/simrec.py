@@ -79,7 +79,8 @@ class SimREC(BaseGrounder):
             dict: ``top`` (B, C, H/32, W/32) after the GARAN attention,
             which the head reads; ``bottom`` (B, C, H/8, W/8), the finest
             pyramid level; ``attention_map`` (B, H/32 * W/32), the GARAN
-            map logits.
+            map logits; and the backbone's maps by :data:`VISUAL_LEVELS`,
+            for auxiliary heads.
         """
         return self.fuse_feat(
             self.extract_visual_feat(inputs, data_samples), data_samples)
@@ -100,7 +101,11 @@ class SimREC(BaseGrounder):
         ]
         bottom, _, top = self.neck(fused)
         top, attention_map, _ = self.attention(sent, top)
-        return dict(top=top, bottom=bottom, attention_map=attention_map)
+        return dict(
+            top=top,
+            bottom=bottom,
+            attention_map=attention_map,
+            **visual_feats)
 
     def heatmaps(self, feats: Dict[str, Tensor]) -> Dict[str, Tensor]:
         """The GARAN attention map at stride 32."""

@@ -28,13 +28,17 @@ class CellCategoryHead(BaseVGHead):
     features that signal during grounding training. It needs
     ``LoadVGAnnotations(with_category=True)``.
 
-    Reads ``feats['img_feats']`` (N, H*W, C) and ``feats['hw_shape']``.
+    Reads ``feats[in_key]``: (N, H*W, C) tokens with ``feats['hw_shape']``
+    (VLTVG's encoder output), or an (N, C, H, W) map (SimREC's backbone
+    levels).
 
     Args:
         in_channels (int): Channels of the visual features.
         num_classes (int): Number of category ids, the largest id plus one
             (ids are the dataset's own, e.g. 91 for COCO's 1-90).
         loss_weight (float): The weight of the loss. Defaults to 1.0.
+        in_key (str): The entry of the feature dict to classify. Defaults
+            to 'img_feats'.
         init_cfg (dict, optional): The initialization config.
     """
 
@@ -44,10 +48,12 @@ class CellCategoryHead(BaseVGHead):
                  in_channels: int,
                  num_classes: int,
                  loss_weight: float = 1.0,
+                 in_key: str = 'img_feats',
                  init_cfg: dict = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.num_classes = num_classes
         self.loss_weight = loss_weight
+        self.in_key = in_key
         self.classifier = nn.Linear(in_channels, num_classes)
 
     def forward(self, feats: Dict[str, Tensor]) -> Tuple[Tensor]:
@@ -56,8 +62,13 @@ class CellCategoryHead(BaseVGHead):
         Returns:
             tuple[Tensor]: (N, K, H, W) category logits.
         """
-        h, w = feats['hw_shape']
-        logits = self.classifier(feats['img_feats'])  # (N, HW, K)
+        feat = feats[self.in_key]
+        if feat.dim() == 4:
+            h, w = feat.shape[-2:]
+            feat = feat.flatten(2).transpose(1, 2)
+        else:
+            h, w = feats['hw_shape']
+        logits = self.classifier(feat)  # (N, HW, K)
         return (logits.transpose(1, 2).unflatten(2, (h, w)), )
 
     def loss_by_feat(self, cls_logits: Tensor,

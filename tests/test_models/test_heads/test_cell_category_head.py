@@ -47,6 +47,26 @@ def test_cross_entropy_over_the_box_cells_only():
     assert touched[1].nonzero().flatten().tolist() == [15]
 
 
+def test_reads_a_map_under_its_key():
+    """An (N, C, H, W) map (SimREC's backbone levels) gives the loss of
+    the same features as tokens."""
+    head = _head()
+    head.in_key = 'stride16'
+    feat = torch.randn(2, 16, 8)
+    boxes = torch.tensor([[0.0, 0.0, 0.5, 0.5], [0.8, 0.8, 0.85, 0.85]])
+    gts, metas = [], []
+    for box, label in zip(boxes, [1, 4]):
+        gts.append(
+            InstanceData(bboxes=box[None] * PAD, labels=torch.tensor([label])))
+        metas.append(dict(batch_input_shape=(PAD, PAD), img_path='a.jpg'))
+    as_map = feat.transpose(1, 2).unflatten(2, (4, 4))
+    outs = head(dict(stride16=as_map))
+    loss = head.loss_by_feat(
+        *outs, batch_gt_instances=gts, batch_img_metas=metas)['loss_cls']
+    head.in_key = 'img_feats'
+    assert torch.isclose(loss, _loss(head, feat, boxes, [1, 4], (4, 4)))
+
+
 def test_learns_the_categories():
     head = _head()
     feat = torch.randn(4, 4, 8)
