@@ -3,26 +3,33 @@
 # letterbox, batch 32, multi-scale 128-192 per batch, Adam with the
 # official betas, warmup and cosine, EMA of the weights (validated).
 #   python tools/train.py \
-#       configs/simrec/simrec_cspdarknet-tiny_gru-sa_1xb32-2000i_synthetic.py
+#       configs/simrec/simrec_cspdarknet-tiny_gru-sa_1xb32-1500i_synthetic.py
 _base_ = [
     '../_base_/models/simrec_cspdarknet-tiny.py',
     '../_base_/datasets/synthetic.py', '../_base_/default_runtime.py'
 ]
 
-img_size = 160
+img_size = 128
 model = dict(
     data_preprocessor=dict(batch_augments=[
-        dict(type='BatchMultiScaleResize', sizes=[128, 160, 192])
+        dict(type='BatchMultiScaleResize', sizes=[96, 128, 160])
     ]))
 backend_args = None
 train_pipeline = [
+    dict(type='LoadVGImage', backend_args=backend_args),
+    # The category labels feed the ``category`` auxiliary head.
+    dict(type='LoadVGAnnotations', with_category=True),
+    dict(type='CleanText'),
+    dict(type='LetterBox', size=img_size, pad_val=127),
+    dict(type='PackVGInputs')
+]
+test_pipeline = [
     dict(type='LoadVGImage', backend_args=backend_args),
     dict(type='LoadVGAnnotations'),
     dict(type='CleanText'),
     dict(type='LetterBox', size=img_size, pad_val=127),
     dict(type='PackVGInputs')
 ]
-test_pipeline = train_pipeline
 # Data loads in the training process: a worker process would compete with
 # the model for the 2 cores.
 train_dataloader = dict(
@@ -40,7 +47,7 @@ test_dataloader = val_dataloader
 val_evaluator = dict(type='RECMetric', strict=True)
 test_evaluator = val_evaluator
 
-max_iters = 2000
+max_iters = 1500
 warmup_iters = 50
 base_lr = 1e-3
 train_cfg = dict(
