@@ -5,7 +5,9 @@
 # branch reads a stride-4 map; the GRU + self-attention text encoder at 64
 # channels with learnt word embeddings; 64-channel pyramid, attentions and
 # head; anchors the size of the synthetic shapes at that input (10-30
-# pixels).
+# pixels). As in the SimREC quick start, the ``category`` auxiliary head
+# stands in for the backbone's COCO training (it needs
+# ``LoadVGAnnotations(with_category=True)`` in training).
 dims = 64
 model = dict(
     type='MCN',
@@ -53,4 +55,13 @@ model = dict(
         hidden_channels=dims,
         stride=16,
         mask_stride=4,
-        anchors=((12, 12), (18, 18), (26, 26))))
+        anchors=((12, 12), (18, 18), (26, 26))),
+    # The synthetic category ids are 1-4 (circle, square, triangle,
+    # diamond).
+    aux_heads=dict(
+        category=dict(
+            type='CellCategoryHead',
+            in_channels=128,
+            num_classes=5,
+            loss_weight=5.0,
+            in_key='stride32')))

@@ -77,7 +77,8 @@ class MCN(BaseGrounder):
             the box and the mask branch; ``det_map`` and ``seg_map``, the
             two attentions' map logits (B, h * w); ``det_attn`` and
             ``seg_attn``, their attended features, which the consistency
-            energy loss compares.
+            energy loss compares; and the backbone's maps by
+            :data:`~.simrec.VISUAL_LEVELS`, for auxiliary heads.
         """
         return self.fuse_feat(
             self.extract_visual_feat(inputs, data_samples), data_samples)
@@ -102,7 +103,8 @@ class MCN(BaseGrounder):
             det_map=det_map,
             seg_map=seg_map,
             det_attn=det_attn,
-            seg_attn=seg_attn)
+            seg_attn=seg_attn,
+            **visual_feats)
 
     def heatmaps(self, feats: Dict[str, Tensor]) -> Dict[str, Tensor]:
         """The two GARAN attention maps (sigmoid of their logits)."""

@@ -40,7 +40,8 @@ def test_loss_and_backward_reach_every_used_parameter(model):
     data = model.data_preprocessor(demo_vg_inputs(with_mask=True), True)
     losses = model(**data, mode='loss')
     assert set(losses) == {
-        'loss_xy', 'loss_wh', 'loss_obj', 'loss_seg', 'loss_cem'
+        'loss_xy', 'loss_wh', 'loss_obj', 'loss_seg', 'loss_cem',
+        'category.loss_cls'
     }
     assert all(torch.isfinite(loss) and loss > 0 for loss in losses.values())
     model.zero_grad()

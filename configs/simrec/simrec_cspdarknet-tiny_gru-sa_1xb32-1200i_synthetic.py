@@ -1,9 +1,10 @@
 # Quick start: the small SimREC of _base_/models/simrec_cspdarknet-tiny.py
-# trained from scratch on the synthetic shapes dataset, on CPU: 160x160
-# letterbox, batch 32, multi-scale 128-192 per batch, Adam with the
-# official betas, warmup and cosine, EMA of the weights (validated).
+# trained from scratch on the synthetic shapes dataset, on CPU: 128x128
+# letterbox, batch 32, multi-scale 96-160 per batch, 1,200 iterations of
+# Adam with the official betas, warmup and cosine, EMA of the weights
+# (validated).
 #   python tools/train.py \
-#       configs/simrec/simrec_cspdarknet-tiny_gru-sa_1xb32-1500i_synthetic.py
+#       configs/simrec/simrec_cspdarknet-tiny_gru-sa_1xb32-1200i_synthetic.py
 _base_ = [
     '../_base_/models/simrec_cspdarknet-tiny.py',
     '../_base_/datasets/synthetic.py', '../_base_/default_runtime.py'
@@ -47,7 +48,7 @@ test_dataloader = val_dataloader
 val_evaluator = dict(type='RECMetric', strict=True)
 test_evaluator = val_evaluator
 
-max_iters = 1500
+max_iters = 1200
 warmup_iters = 50
 base_lr = 1e-3
 train_cfg = dict(
