@@ -1,9 +1,9 @@
 # Quick start: the small MCN of _base_/models/mcn_darknet53-tiny.py trained
 # from scratch on the synthetic shapes dataset, on CPU, box and mask
-# together: 128x128 letterbox, batch 32, multi-scale 96-160 per batch, 650
+# together: 128x128 letterbox, batch 32, multi-scale 96-160 per batch, 800
 # iterations of Adam with the official betas, warmup and cosine.
 #   python tools/train.py \
-#       configs/mcn/mcn_darknet53-tiny_gru-sa_1xb32-650i_synthetic.py
+#       configs/mcn/mcn_darknet53-tiny_gru-sa_1xb32-800i_synthetic.py
 _base_ = [
     '../_base_/models/mcn_darknet53-tiny.py',
     '../_base_/datasets/synthetic.py', '../_base_/default_runtime.py'
@@ -52,7 +52,7 @@ val_evaluator = [
 ]
 test_evaluator = val_evaluator
 
-max_iters = 650
+max_iters = 800
 warmup_iters = 50
 train_cfg = dict(
     type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
