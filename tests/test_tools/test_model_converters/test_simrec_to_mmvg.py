@@ -123,6 +123,8 @@ def tiny_official_checkpoint(model, tmp_path):
     cfg = Config.fromfile(get_config_path(CONFIGS[model][1]))
     cfg.model.data_preprocessor.tokenizer.vocab_file = str(vocab_file)
     cfg.model.text_encoder.vocab_file = str(vocab_file)
+    # The official models have no auxiliary heads.
+    cfg.model.aux_heads = None
     torch.manual_seed(0)
     mmvg_model = MODELS.build(cfg.model)
     prefixes = OFFICIAL_PREFIXES[model]
