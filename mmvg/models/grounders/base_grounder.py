@@ -1,5 +1,5 @@
 # Copyright (c) mmvg contributors. All rights reserved.
-from abc import ABCMeta, abstractmethod
+from abc import ABCMeta
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -100,10 +100,15 @@ class BaseGrounder(BaseModel, metaclass=ABCMeta):
         raise RuntimeError(f'Invalid mode "{mode}". Only supports loss, '
                            'predict and tensor mode')
 
-    @abstractmethod
     def extract_feat(self, inputs: Tensor,
                      data_samples: VGSampleList) -> Dict[str, Tensor]:
-        """The features the heads read, as a dict."""
+        """The features the heads read, as a dict.
+
+        Late-fusion models get :meth:`extract_visual_feat`, then
+        :meth:`fuse_feat`; other models override this method.
+        """
+        return self.fuse_feat(
+            self.extract_visual_feat(inputs, data_samples), data_samples)
 
     def extract_visual_feat(self, inputs: Tensor,
                             data_samples: VGSampleList) -> Dict[str, Tensor]:

@@ -67,9 +67,15 @@ class MCN(BaseGrounder):
         self.seg_attention = MODELS.build(seg_attention)
         self.build_heads(head, aux_heads)
 
-    def extract_feat(self, inputs: Tensor,
-                     data_samples: VGSampleList) -> Dict[str, Tensor]:
-        """Features of the box and mask branches.
+    def extract_visual_feat(self, inputs: Tensor,
+                            data_samples: VGSampleList) -> Dict[str, Tensor]:
+        """The backbone's maps by :data:`~.simrec.VISUAL_LEVELS`."""
+        return dict(zip(VISUAL_LEVELS, self.backbone(inputs)))
+
+    def fuse_feat(self, visual_feats: Dict[str, Tensor],
+                  data_samples: VGSampleList) -> Dict[str, Tensor]:
+        """Fuse the sentence vector into the stride-32 map, mix the scales,
+        and attend for each branch.
 
         Returns:
             dict: ``top`` (B, C, H/32, W/32) and ``bottom``
@@ -80,18 +86,6 @@ class MCN(BaseGrounder):
             energy loss compares; and the backbone's maps by
             :data:`~.simrec.VISUAL_LEVELS`, for auxiliary heads.
         """
-        return self.fuse_feat(
-            self.extract_visual_feat(inputs, data_samples), data_samples)
-
-    def extract_visual_feat(self, inputs: Tensor,
-                            data_samples: VGSampleList) -> Dict[str, Tensor]:
-        """The backbone's maps by :data:`~.simrec.VISUAL_LEVELS`."""
-        return dict(zip(VISUAL_LEVELS, self.backbone(inputs)))
-
-    def fuse_feat(self, visual_feats: Dict[str, Tensor],
-                  data_samples: VGSampleList) -> Dict[str, Tensor]:
-        """Fuse the sentence vector into the stride-32 map, mix the scales,
-        and attend for each branch (see :meth:`extract_feat`)."""
         sent = self.extract_text_feat(data_samples)['sent_feat']
         *finer, coarsest = (visual_feats[level] for level in VISUAL_LEVELS)
         bottom, _, top = self.neck([*finer, self.fusion(coarsest, sent)])

@@ -71,20 +71,6 @@ class SimREC(BaseGrounder):
         self.attention = MODELS.build(attention)
         self.build_heads(head, aux_heads)
 
-    def extract_feat(self, inputs: Tensor,
-                     data_samples: VGSampleList) -> Dict[str, Tensor]:
-        """Features of the expression-weighted pyramid.
-
-        Returns:
-            dict: ``top`` (B, C, H/32, W/32) after the GARAN attention,
-            which the head reads; ``bottom`` (B, C, H/8, W/8), the finest
-            pyramid level; ``attention_map`` (B, H/32 * W/32), the GARAN
-            map logits; and the backbone's maps by :data:`VISUAL_LEVELS`,
-            for auxiliary heads.
-        """
-        return self.fuse_feat(
-            self.extract_visual_feat(inputs, data_samples), data_samples)
-
     def extract_visual_feat(self, inputs: Tensor,
                             data_samples: VGSampleList) -> Dict[str, Tensor]:
         """The backbone's maps by :data:`VISUAL_LEVELS`."""
@@ -93,7 +79,15 @@ class SimREC(BaseGrounder):
     def fuse_feat(self, visual_feats: Dict[str, Tensor],
                   data_samples: VGSampleList) -> Dict[str, Tensor]:
         """Weigh each scale by the sentence vector, mix the scales, and
-        attend over the coarsest one (see :meth:`extract_feat`)."""
+        attend over the coarsest one.
+
+        Returns:
+            dict: ``top`` (B, C, H/32, W/32) after the GARAN attention,
+            which the head reads; ``bottom`` (B, C, H/8, W/8), the finest
+            pyramid level; ``attention_map`` (B, H/32 * W/32), the GARAN
+            map logits; and the backbone's maps by :data:`VISUAL_LEVELS`,
+            for auxiliary heads.
+        """
         sent = self.extract_text_feat(data_samples)['sent_feat']
         fused = [
             fusion(visual_feats[level], sent)

@@ -158,12 +158,6 @@ class VLTVG(BaseGrounder):
             verify_scores=score,
             hw_shape=hw_shape)
 
-    def extract_feat(self, inputs: Tensor,
-                     data_samples: VGSampleList) -> Dict[str, Tensor]:
-        """:meth:`extract_visual_feat`, then :meth:`fuse_feat`."""
-        return self.fuse_feat(
-            self.extract_visual_feat(inputs, data_samples), data_samples)
-
     def heatmaps(self, feats: Dict[str, Tensor]) -> Dict[str, Tensor]:
         """The verification scores, which the paper shows as its maps,
         divided by their learnt scale into [0, 1]."""
