@@ -48,6 +48,7 @@ param_scheduler = [
         end=max_iters,
         by_epoch=False)
 ]
+auto_scale_lr = dict(base_batch_size=16)
 log_processor = dict(by_epoch=False)
 default_hooks = dict(
     logger=dict(interval=50),

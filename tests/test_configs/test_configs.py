@@ -110,10 +110,9 @@ def test_leaf_name_follows_mmdet(path):
         assert cfg.train_cfg.max_iters == int(schedule[:-1]), name
     per_gpu = int(match.group('per_gpu'))
     assert cfg.train_dataloader.batch_size == per_gpu, name
-    if match.group('dataset') != 'synthetic':
-        # The paper's total batch, which --auto-scale-lr starts from.
-        total = int(match.group('gpus')) * per_gpu
-        assert cfg.auto_scale_lr.base_batch_size == total, name
+    # The total batch (the paper's), which --auto-scale-lr starts from.
+    total = int(match.group('gpus')) * per_gpu
+    assert cfg.auto_scale_lr.base_batch_size == total, name
     if match.group('strategy') == 'horovod':
         # horovodrun -np N: a launch with another number is refused.
         assert cfg.strategy.num_processes == int(match.group('gpus')), name
@@ -160,6 +159,20 @@ def test_every_base_is_used():
     assert not unused
 
 
+def _check_metadata(model: dict, cfg: Config) -> None:
+    """A metafile's schedule and batch are the config's."""
+    meta = model.get('Metadata', {})
+    name = model['Name']
+    if 'Epochs' in meta:
+        assert meta['Epochs'] == cfg.train_cfg.max_epochs, name
+    if 'Iterations' in meta:
+        assert meta['Iterations'] == cfg.train_cfg.max_iters, name
+    if 'Batch Size' in meta:
+        match = NAME.fullmatch(name)
+        total = int(match.group('gpus')) * int(match.group('per_gpu'))
+        assert meta['Batch Size'] == total, name
+
+
 def test_model_index_names_the_configs():
     """model-index.yml -> metafiles -> configs and READMEs that exist;
     a model's name is its config's."""
@@ -178,6 +191,7 @@ def test_model_index_names_the_configs():
             assert osp.isfile(config), model['Config']
             assert model['Name'] == osp.basename(config)[:-3]
             listed.add(osp.normpath(config))
+            _check_metadata(model, Config.fromfile(config))
     papers = {
         osp.normpath(osp.abspath(c))
         for c in LEAF_CONFIGS if 'synthetic' not in c
