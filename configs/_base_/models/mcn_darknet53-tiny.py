@@ -55,7 +55,11 @@ model = dict(
         hidden_channels=dims,
         stride=16,
         mask_stride=4,
-        anchors=((12, 12), (18, 18), (26, 26))),
+        anchors=((12, 12), (18, 18), (26, 26)),
+        # The official 640 for a 416 input, scaled by the pixel count to
+        # 128: the mask loss keeps its official weight against the box
+        # loss (at 640 it would be 10 times weaker here).
+        seg_loss_norm=60.),
     # The synthetic category ids are 1-4 (circle, square, triangle,
     # diamond).
     aux_heads=dict(
