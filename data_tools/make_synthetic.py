@@ -10,6 +10,7 @@ real importers read them::
     OUT_DIR/train2014/COCO_train2014_%012d.jpg
     OUT_DIR/refcoco/instances.json   COCO style, xywh boxes, polygons
     OUT_DIR/refcoco/refs(unc).p      train / val / testA / testB
+    OUT_DIR/refcoco/synthetic_dets.json  detections, MAttNet's layout
     OUT_DIR/grefcoco/instances.json  (with --grefcoco)
     OUT_DIR/grefcoco/grefs(unc).json multi-target and no-target refs
 
@@ -18,9 +19,11 @@ union of an object's polygons (a sum would be wrong where they overlap).
 The output depends only on the arguments (deterministic by ``--seed``).
 
 With ``--prepare`` the refer files are also imported into canonical files
-(``OUT_DIR/annotations/synthetic_unc_<split>.json``) and the train
-split's word vocabulary is built (``OUT_DIR/annotations/vocab.json``),
-where missing: the files ``configs/_base_/datasets/synthetic.py`` reads,
+(``OUT_DIR/annotations/synthetic_unc_<split>.json``), the train
+split's word vocabulary is built (``OUT_DIR/annotations/vocab.json``) and
+the detections and annotated boxes are imported as proposals
+(``OUT_DIR/annotations/synthetic_proposals_{dets,gt}.json``), where
+missing: the files ``configs/_base_/datasets/synthetic.py`` reads,
 written by the same function that ``SyntheticDataset`` calls on first use.
 
 Example::

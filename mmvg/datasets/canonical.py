@@ -43,6 +43,12 @@ def sha256_of(path: str, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+def source_entries(sources: Iterable[str]) -> List[dict]:
+    """``[{path: basename, sha256}]`` of the source files an importer read,
+    so that what it wrote can be traced back."""
+    return [dict(path=osp.basename(p), sha256=sha256_of(p)) for p in sources]
+
+
 def make_metainfo(dataset: str, split_by: str, split: str,
                   sources: Iterable[str], importer: str, importer_version: str,
                   **extra) -> dict:
@@ -69,9 +75,7 @@ def make_metainfo(dataset: str, split_by: str, split: str,
         schema_version=SCHEMA_VERSION,
         importer=importer,
         importer_version=importer_version,
-        sources=[
-            dict(path=osp.basename(p), sha256=sha256_of(p)) for p in sources
-        ])
+        sources=source_entries(sources))
     info.update(extra)
     return info
 

@@ -2,16 +2,18 @@
 import os.path as osp
 import warnings
 from collections import OrderedDict
-from typing import List, Optional
+from typing import List, Optional, Sequence, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset, force_full_init
 
 from mmvg.registry import DATASETS
 from .canonical import index_jsonl, load_canonical, read_jsonl_record
+from .proposals import Proposals, load_proposals
 
 SAMPLING_MODES = ('expression', 'ref')
 NAME_MISMATCH_MODES = ('warn', 'error')
+MISSING_PROPOSALS_MODES = ('error', 'whole_image')
 
 
 @DATASETS.register_module()
@@ -44,6 +46,18 @@ class VGDataset(BaseDataset):
     naming both, or fails with ``dataset_name_mismatch='error'``; the
     metainfo then reports the file's dataset.
 
+    With ``proposal_file`` every sample also carries its image's region
+    proposals (``proposals`` (K, 4) xyxy float32 in original pixels and
+    ``proposals_scores`` (K, )), for ``LoadVGProposals``. Several files
+    are united per image, in the order given (VL-BERT trains on the
+    detections plus every ground-truth box of the image). The boxes are
+    clipped to the image and those left without area dropped, counted
+    in one warning. An annotated image without any proposal fails,
+    naming it, unless ``missing_proposals='whole_image'`` (then it is
+    counted in a warning and ``LoadVGProposals`` gives it only the
+    whole-image box); a file that shares no image with the annotation
+    fails with both counts.
+
     Unlike mmengine's datasets, missing paths are reported when the
     dataset object is built, even with ``lazy_init=True``, so a wrong
     ``data_root`` fails before training starts rather than after the
@@ -67,6 +81,11 @@ class VGDataset(BaseDataset):
             file's ``dataset`` is not the class's. Defaults to ``'warn'``.
         metainfo (dict, optional): Overrides the file's and the class's
             metainfo.
+        proposal_file (str | list[str], optional): Proposals files
+            (``docs/en/dataset_format.md``), relative to ``data_root``
+            unless absolute. Defaults to None.
+        missing_proposals (str): ``'error'`` or ``'whole_image'`` for an
+            annotated image without proposals. Defaults to ``'error'``.
         **kwargs: Other arguments of :class:`mmengine.dataset.BaseDataset`
             (``pipeline``, ``test_mode``, ``lazy_init``, ``serialize_data``,
             ``indices``).
@@ -84,6 +103,8 @@ class VGDataset(BaseDataset):
                  drop_invalid_records: bool = False,
                  dataset_name_mismatch: str = 'warn',
                  metainfo: Optional[dict] = None,
+                 proposal_file: Optional[Union[str, Sequence[str]]] = None,
+                 missing_proposals: str = 'error',
                  **kwargs) -> None:
         if sampling not in SAMPLING_MODES:
             raise ValueError(f'sampling must be one of {SAMPLING_MODES}, '
@@ -92,8 +113,17 @@ class VGDataset(BaseDataset):
             raise ValueError('dataset_name_mismatch must be one of '
                              f'{NAME_MISMATCH_MODES}, got '
                              f'{dataset_name_mismatch!r}')
+        if missing_proposals not in MISSING_PROPOSALS_MODES:
+            raise ValueError('missing_proposals must be one of '
+                             f'{MISSING_PROPOSALS_MODES}, got '
+                             f'{missing_proposals!r}')
         if not ann_file:
             raise ValueError(f'{type(self).__name__} needs an ann_file.')
+        if isinstance(proposal_file, str):
+            proposal_file = [proposal_file]
+        self.proposal_files = list(proposal_file or [])
+        self.missing_proposals = missing_proposals
+        self.proposals: Optional[Proposals] = None
         self.sampling = sampling
         self.drop_invalid_records = drop_invalid_records
         self.dataset_name_mismatch = dataset_name_mismatch
@@ -121,6 +151,15 @@ class VGDataset(BaseDataset):
             raise FileNotFoundError(
                 f'{type(self).__name__}: image directory {img_dir} does not '
                 'exist (see docs/en/prepare_data.md).')
+        self.proposal_files = [
+            path if osp.isabs(path) or not self.data_root else osp.join(
+                self.data_root, path) for path in self.proposal_files
+        ]
+        for path in self.proposal_files:
+            if not osp.isfile(path):
+                raise FileNotFoundError(
+                    f'{type(self).__name__}: proposals file {path} does not '
+                    'exist (see docs/en/prepare_data.md).')
 
     @property
     def groups_refs(self) -> bool:
@@ -134,7 +173,7 @@ class VGDataset(BaseDataset):
         # shared byte buffer, decoded when read.
         return (self.ann_file.endswith('.jsonl') and self.serialize_data
                 and not self.groups_refs and not self.filter_cfg
-                and not self.drop_invalid_records)
+                and not self.drop_invalid_records and not self.proposal_files)
 
     def _adopt_file_metainfo(self, file_metainfo: dict) -> None:
         """Merge the file's metainfo; see the class docstring."""
@@ -175,6 +214,8 @@ class VGDataset(BaseDataset):
         metainfo, records = load_canonical(self.ann_file,
                                            self.drop_invalid_records)
         self._adopt_file_metainfo(metainfo)
+        if self.proposal_files:
+            self.proposals = self._load_proposals(records)
         if not self.groups_refs:
             return records
         groups: 'OrderedDict[tuple, dict]' = OrderedDict()
@@ -189,6 +230,50 @@ class VGDataset(BaseDataset):
                 rec['expressions'] = [expression]
                 groups[key] = rec
         return list(groups.values())
+
+    def _load_proposals(self, records: List[dict]) -> Proposals:
+        """The proposals of the annotated images; see the class
+        docstring."""
+        images = OrderedDict()
+        for rec in records:
+            images.setdefault(int(rec['image_id']), rec)
+        loaded = [load_proposals(path)[1] for path in self.proposal_files]
+        for path, file_proposals in zip(self.proposal_files, loaded):
+            if not any(image_id in file_proposals for image_id in images):
+                raise ValueError(
+                    f'Proposals file {path} shares no image with '
+                    f'{self.ann_file}: {len(file_proposals)} images there, '
+                    f'{len(images)} here, 0 in common (proposals of another '
+                    'dataset or split, or ids of another kind?).')
+        kept, dropped, missing = OrderedDict(), 0, []
+        for image_id, rec in images.items():
+            parts = [file_proposals.get(image_id) for file_proposals in loaded]
+            boxes = np.concatenate([part[0] for part in parts])
+            scores = np.concatenate([part[1] for part in parts])
+            boxes = boxes.clip(0, [rec['width'], rec['height']] * 2)
+            valid = (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
+            dropped += int((~valid).sum())
+            if valid.any():
+                kept[image_id] = (boxes[valid], scores[valid])
+            else:
+                missing.append(rec)
+        files = ', '.join(self.proposal_files)
+        if dropped:
+            warnings.warn(f'{type(self).__name__}: dropped {dropped} '
+                          'proposals without area (after clipping to the '
+                          f'image) from {files}.')
+        if missing:
+            first = missing[0]
+            summary = (f'{len(missing)} of the {len(images)} images of '
+                       f'{self.ann_file} have no proposal in {files}')
+            if self.missing_proposals == 'error':
+                raise ValueError(
+                    f'{summary}, the first image_id={first["image_id"]} '
+                    f'({first["img_path"]}); pass '
+                    "missing_proposals='whole_image' to rank only the "
+                    'whole-image box there.')
+            warnings.warn(f'{summary}: they get only the whole-image box.')
+        return Proposals.from_lists(kept)
 
     def filter_data(self) -> List[dict]:
         """Drop no-target records when ``filter_no_target`` is set."""
@@ -213,6 +298,10 @@ class VGDataset(BaseDataset):
         img_dir = self.data_prefix.get('img', '')
         if img_dir:
             info['img_path'] = osp.join(img_dir, info['img_path'])
+        if self.proposals is not None:
+            boxes, scores = self.proposals.get(info['image_id'])
+            info['proposals'] = boxes.copy()
+            info['proposals_scores'] = scores.copy()
         expressions = info.pop('expressions', None)
         if expressions is not None:
             info.update(expressions[np.random.randint(len(expressions))])

@@ -40,6 +40,12 @@ class VGDataSample(DetDataSample):
           (BitmapMasks): N masks, each the union of all targets, so that
           mmdet's transforms index them with the boxes; RES reads
           ``masks[0]``. N is 0 for a no-target sample.
+        - ``proposals`` (InstanceData): the region proposals of the image
+          (``LoadVGProposals``), as mmdet's ``DetDataSample.proposals``:
+          ``bboxes`` (K, 4) xyxy in the network input frame, moved with
+          the image by the transforms, and ``scores`` (K, ); with the
+          whole-image box first when it is added. Two-stage grounders
+          (VL-BERT) rank them.
         - ``pred_instances`` (InstanceData): ``bboxes`` (K, 4) xyxy,
           ``scores`` (K, ), optional ``masks``, in original image
           coordinates.

@@ -73,8 +73,9 @@ def _tree(root):
 
 
 def test_prepare_equals_the_manual_steps(tmp_path, data_tool, capsys):
-    """``--prepare`` writes what make_synthetic, import_refer and
-    build_vocab write by hand, byte for byte, and only once."""
+    """``--prepare`` writes what make_synthetic, import_refer,
+    build_vocab and import_proposals write by hand, byte for byte, and
+    only once."""
     prepared = str(tmp_path / 'prepared')
     tool = data_tool('make_synthetic')
     tool.main(['--out-dir', prepared, '--num-images', '24', '--prepare'])
@@ -93,9 +94,18 @@ def test_prepare_equals_the_manual_steps(tmp_path, data_tool, capsys):
         osp.join(ann_dir, 'synthetic_unc_train.json'), '--out',
         osp.join(ann_dir, 'vocab.json')
     ])
+    for name, source, extra in (('dets', 'synthetic_dets.json', []),
+                                ('gt', 'instances.json', ['--ground-truth'])):
+        data_tool('import_proposals').main([
+            '--dets',
+            osp.join(by_hand, 'refcoco', source), '--name',
+            f'synthetic_{name}', '--out',
+            osp.join(ann_dir, f'synthetic_proposals_{name}.json')
+        ] + extra)
     prepared_files = _tree(prepared)
     assert 'annotations/vocab.json' in prepared_files
     assert 'annotations/synthetic_unc_testB.json' in prepared_files
+    assert 'annotations/synthetic_proposals_dets.json' in prepared_files
     assert prepared_files == _tree(by_hand)
     capsys.readouterr()
     tool.main(['--out-dir', prepared, '--num-images', '24', '--prepare'])

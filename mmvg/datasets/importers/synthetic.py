@@ -10,8 +10,14 @@ public releases, so the real importers read them::
     OUT_DIR/train2014/COCO_train2014_%012d.jpg
     OUT_DIR/refcoco/instances.json   COCO style, xywh boxes, polygons
     OUT_DIR/refcoco/refs(unc).p      train / val / testA / testB
+    OUT_DIR/refcoco/synthetic_dets.json  detections, MAttNet's layout
     OUT_DIR/grefcoco/instances.json  (with grefcoco=True)
     OUT_DIR/grefcoco/grefs(unc).json multi-target and no-target refs
+
+It also writes detector output for two-stage models in MAttNet's
+``*_dets.json`` layout (:func:`synthetic_detections`,
+``OUT_DIR/refcoco/synthetic_dets.json``): every shape's box jittered (a
+few missed) plus distractor boxes.
 
 Squares are stored as two overlapping rectangles, so a mask must be the
 union of an object's polygons (a sum would be wrong where they overlap).
@@ -19,7 +25,8 @@ The output depends only on the arguments (deterministic by ``seed``).
 
 :func:`prepare_synthetic` is the one function that turns nothing into a
 dataset ready for training: it runs the generator, the refer importer and
-the vocabulary builder, each only where its output is missing.
+the vocabulary builder, and writes the proposals files, each only where
+its output is missing.
 ``data_tools/make_synthetic.py`` (``--prepare``) and
 :class:`mmvg.datasets.SyntheticDataset` (on first use) both call it.
 """
@@ -32,6 +39,7 @@ from typing import Dict, List, Tuple
 import cv2
 import numpy as np
 
+from ..proposals import import_proposals
 from .refer import run_refer_import
 from .vocab import write_word_vocab
 
@@ -48,6 +56,13 @@ CATEGORIES = [dict(id=i + 1, name=s) for i, s in enumerate(SHAPES)]
 SPLITS = ('train', 'val', 'testA', 'testB')
 # Share of images per split, in the order of SPLITS.
 SPLIT_SHARES = (0.7, 0.1, 0.1, 0.1)
+# The synthetic detector: the share of shapes it misses, the spread of
+# its box centres and sides (relative to the side), and how many
+# distractor boxes it adds per image.
+DET_MISS_RATE = 0.04
+DET_CENTRE_SPREAD = 0.08
+DET_SIDE_SPREAD = 0.12
+DET_DISTRACTORS = (2, 6)
 
 
 def shape_polygons(shape: str, cx: float, cy: float,
@@ -230,6 +245,7 @@ def generate(out_dir: str,
         json.dump(instances, f)
     with open(osp.join(ref_dir, 'refs(unc).p'), 'wb') as f:
         pickle.dump(refs, f, protocol=2)
+    write_synthetic_detections(out_dir, instances, seed)
     if grefcoco:
         gdir = osp.join(out_dir, 'grefcoco')
         os.makedirs(gdir, exist_ok=True)
@@ -300,6 +316,82 @@ def _add_grefs(grefs: List[dict], objects: List[dict], image_id: int,
     return next_sent
 
 
+def synthetic_detections(instances: dict, seed: int = 0) -> List[dict]:
+    """Detections of the synthetic shapes, as MAttNet's ``*_dets.json``
+    lists them (``det_id``, ``image_id``, ``category_id``, ``box`` xywh,
+    ``score``).
+
+    Each shape is found with probability ``1 - DET_MISS_RATE``, its box
+    moved and resized at random (``DET_CENTRE_SPREAD``,
+    ``DET_SIDE_SPREAD``), with a score in [0.5, 1); each image also gets
+    distractor boxes anywhere in it with scores in [0, 0.6). Deterministic
+    by ``seed`` and the annotations.
+    """
+    rng = np.random.default_rng(seed + 2)
+    by_image: Dict[int, List[dict]] = {}
+    for ann in instances['annotations']:
+        by_image.setdefault(ann['image_id'], []).append(ann)
+    dets: List[dict] = []
+    for image in instances['images']:
+        width, height = image['width'], image['height']
+        found = []
+        for ann in by_image.get(image['id'], []):
+            if rng.random() < DET_MISS_RATE:
+                continue
+            x, y, w, h = ann['bbox']
+            cx = x + w / 2 + rng.normal(0, DET_CENTRE_SPREAD) * w
+            cy = y + h / 2 + rng.normal(0, DET_CENTRE_SPREAD) * h
+            w, h = np.array([w, h]) * np.exp(rng.normal(0, DET_SIDE_SPREAD, 2))
+            box = [cx - w / 2, cy - h / 2, w, h]
+            found.append((ann['category_id'], box, rng.uniform(0.5, 1.0)))
+        for _ in range(int(rng.integers(*DET_DISTRACTORS))):
+            w, h = rng.uniform(0.1, 0.5, 2) * (width, height)
+            x, y = rng.uniform(0, 1, 2) * (width - w, height - h)
+            category_id = int(rng.integers(1, len(SHAPES) + 1))
+            found.append((category_id, [x, y, w, h], rng.uniform(0.0, 0.6)))
+        for category_id, box, score in sorted(found, key=lambda d: -d[2]):
+            dets.append(
+                dict(
+                    det_id=len(dets),
+                    image_id=image['id'],
+                    category_id=category_id,
+                    box=[round(float(v), 2) for v in box],
+                    score=round(float(score), 4)))
+    return dets
+
+
+def write_synthetic_detections(data_root: str,
+                               instances: dict,
+                               seed: int = 0) -> str:
+    """Write :func:`synthetic_detections` to
+    ``refcoco/synthetic_dets.json``; return the path."""
+    path = osp.join(data_root, 'refcoco', 'synthetic_dets.json')
+    with open(path, 'w') as f:
+        json.dump(synthetic_detections(instances, seed), f)
+    return path
+
+
+def import_synthetic_proposals(data_root: str, seed: int = 0) -> None:
+    """Import the synthetic detections and the annotated boxes into the
+    proposals files of the two-stage configs,
+    ``annotations/synthetic_proposals_{dets,gt}.json``, as
+    ``data_tools/import_proposals.py`` does (the detections are written
+    first where a dataset generated before them lacks them)."""
+    refer_dir = osp.join(data_root, 'refcoco')
+    instances_file = osp.join(refer_dir, 'instances.json')
+    dets_file = osp.join(refer_dir, 'synthetic_dets.json')
+    if not osp.isfile(dets_file):
+        with open(instances_file) as f:
+            write_synthetic_detections(data_root, json.load(f), seed)
+    for name, source in (('dets', dets_file), ('gt', instances_file)):
+        import_proposals(
+            source,
+            f'synthetic_{name}',
+            osp.join(data_root, 'annotations',
+                     f'synthetic_proposals_{name}.json'),
+            ground_truth=name == 'gt')
+
+
 def prepare_synthetic(data_root: str,
                       num_images: int = 2000,
                       seed: int = 0,
@@ -308,9 +400,11 @@ def prepare_synthetic(data_root: str,
 
     Each step whose output is missing runs: :func:`generate` (images and
     raw refer files), the refer importer
-    (``annotations/synthetic_unc_<split>.json``) and the word vocabulary
-    of the train split (``annotations/vocab.json``): the files that
-    ``configs/_base_/datasets/synthetic.py`` reads.
+    (``annotations/synthetic_unc_<split>.json``), the word vocabulary
+    of the train split (``annotations/vocab.json``) and the proposals
+    (:func:`import_synthetic_proposals`): the files that
+    ``configs/_base_/datasets/synthetic.py`` and the two-stage configs
+    read.
 
     Args:
         data_root (str): The dataset root, e.g. ``data/synthetic``.
@@ -328,10 +422,14 @@ def prepare_synthetic(data_root: str,
     ann_files = [
         osp.join(ann_dir, f'synthetic_unc_{split}.json') for split in SPLITS
     ]
+    proposal_files = [
+        osp.join(ann_dir, f'synthetic_proposals_{name}.json')
+        for name in ('dets', 'gt')
+    ]
     missing_grefs = grefcoco and not osp.isfile(
         osp.join(data_root, 'grefcoco', 'grefs(unc).json'))
     if (osp.isfile(vocab_file) and all(map(osp.isfile, ann_files))
-            and not missing_grefs):
+            and all(map(osp.isfile, proposal_files)) and not missing_grefs):
         return False
     if missing_grefs or not osp.isfile(osp.join(refer_dir, 'refs(unc).p')):
         # Deterministic: files that exist are rewritten byte for byte.
@@ -349,4 +447,6 @@ def prepare_synthetic(data_root: str,
             image_dir='train2014')
     # Train expressions only: a vocabulary from val would leak its words.
     write_word_vocab(ann_files[:1], vocab_file)
+    if not all(map(osp.isfile, proposal_files)):
+        import_synthetic_proposals(data_root, seed)
     return True

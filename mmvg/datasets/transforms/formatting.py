@@ -7,6 +7,7 @@ from mmengine.structures import InstanceData
 
 from mmvg.registry import TRANSFORMS
 from mmvg.structures import VGDataSample, record_name
+from .loading import proposals_frame
 
 
 @TRANSFORMS.register_module()
@@ -16,8 +17,10 @@ class PackVGInputs(BaseTransform):
     ``inputs`` is the uint8 (3, H, W) image tensor, channels as loaded
     (BGR). ``gt_instances`` holds ``bboxes`` (N, 4) xyxy float in the
     network input frame, ``labels`` (zeros) and, when loaded, ``masks``.
-    The geometry keys default to identity when no resize, pad or flip
-    ran, so predictions can always be mapped back.
+    ``proposals`` (``LoadVGProposals``) holds ``bboxes`` (K, 4) in the same
+    frame and ``scores``, as mmdet's ``PackDetInputs`` packs them. The
+    geometry keys default to identity when no resize, pad or flip ran, so
+    predictions can always be mapped back.
 
     Args:
         meta_keys (tuple[str]): Keys copied into the metainfo.
@@ -65,10 +68,28 @@ class PackVGInputs(BaseTransform):
             if 'gt_masks' in results:
                 instances.masks = results['gt_masks']
             sample.gt_instances = instances
+        if 'proposals' in results:
+            sample.proposals = self._pack_proposals(results)
         sample.set_metainfo(
             {k: results[k]
              for k in self.meta_keys if k in results})
         return dict(inputs=inputs, data_samples=sample)
+
+    @staticmethod
+    def _pack_proposals(results: dict) -> InstanceData:
+        if results.get('proposals_frame') != proposals_frame(results):
+            raise ValueError(
+                'A transform changed the image without moving its '
+                f'proposals (they are in {results.get("proposals_frame")}, '
+                f'the image in {proposals_frame(results)}): use mmvg\'s '
+                'VGResize, RandomFlipVG, LetterBox, RandomCropKeepTarget '
+                'after LoadVGProposals (mmdet\'s Resize and RandomFlip '
+                f'leave proposals behind). Record: {record_name(results)}')
+        proposals = InstanceData()
+        proposals.bboxes = results['proposals'].tensor.float()
+        proposals.scores = torch.as_tensor(
+            results['proposals_scores'], dtype=torch.float32)
+        return proposals
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}(meta_keys={self.meta_keys})'

@@ -4,10 +4,17 @@ from typing import Tuple
 import mmcv
 import numpy as np
 from mmcv.transforms import BaseTransform
-from mmdet.datasets.transforms import Pad, RandomFlip
+from mmdet.datasets.transforms import Pad, RandomFlip, Resize
 
 from mmvg.registry import TRANSFORMS
+from .loading import proposals_frame
 from .text import swap_left_right
+
+
+def _moved_proposals(results: dict) -> None:
+    """Record that the proposals now match the image
+    (:func:`~mmvg.datasets.transforms.loading.proposals_frame`)."""
+    results['proposals_frame'] = proposals_frame(results)
 
 
 @TRANSFORMS.register_module()
@@ -16,7 +23,8 @@ class RandomFlipVG(RandomFlip):
 
     Only horizontal flips are allowed: a vertical flip would need the
     same care for "top"/"bottom"/"above"... which no grounding recipe
-    uses. Place it before tokenization.
+    uses. Place it before tokenization. Proposals
+    (``LoadVGProposals``) flip with the boxes.
 
     Args:
         prob (float): Flip probability. Defaults to 0.5.
@@ -33,6 +41,26 @@ class RandomFlipVG(RandomFlip):
         super()._flip(results)
         if 'text' in results:
             results['text'] = swap_left_right(results['text'])
+        if results.get('proposals') is not None:
+            results['proposals'].flip_(results['img_shape'],
+                                       results['flip_direction'])
+            _moved_proposals(results)
+
+
+@TRANSFORMS.register_module()
+class VGResize(Resize):
+    """mmdet's ``Resize`` that also resizes the proposals
+    (``LoadVGProposals``), which mmdet's leaves to its
+    ``ProposalBroadcaster`` wrapper. Same arguments."""
+
+    def _resize_bboxes(self, results: dict) -> None:
+        super()._resize_bboxes(results)
+        proposals = results.get('proposals')
+        if proposals is not None:
+            proposals.rescale_(results['scale_factor'])
+            if self.clip_object_border:
+                proposals.clip_(results['img_shape'])
+            _moved_proposals(results)
 
 
 @TRANSFORMS.register_module()
@@ -95,6 +123,15 @@ class RandomCropKeepTarget(BaseTransform):
         if 'gt_masks' in results:
             results['gt_masks'] = results['gt_masks'].crop(
                 np.array([cx1, cy1, cx2, cy2]))
+        proposals = results.get('proposals')
+        if proposals is not None:
+            proposals.translate_([-cx1, -cy1])
+            proposals.clip_(results['img_shape'])
+            keep = (proposals.widths > 0) & (proposals.heights > 0)
+            results['proposals'] = proposals[keep]
+            results['proposals_scores'] = \
+                results['proposals_scores'][keep.numpy()]
+            _moved_proposals(results)
         return results
 
     def __repr__(self) -> str:
@@ -188,11 +225,14 @@ class LetterBox(BaseTransform):
         results['pad_shape'] = (self.size, self.size)
         results['pad_param'] = np.array([top, bottom, left, right],
                                         dtype=np.float32)
-        if results.get('gt_bboxes') is not None:
-            boxes = results['gt_bboxes']
-            boxes.rescale_((w_scale, h_scale))
-            boxes.clip_((new_h, new_w))
-            boxes.translate_((left, top))
+        for key in ('gt_bboxes', 'proposals'):
+            if results.get(key) is not None:
+                boxes = results[key]
+                boxes.rescale_((w_scale, h_scale))
+                boxes.clip_((new_h, new_w))
+                boxes.translate_((left, top))
+        if results.get('proposals') is not None:
+            _moved_proposals(results)
         if results.get('gt_masks') is not None:
             results['gt_masks'] = results['gt_masks'].resize(
                 (new_h, new_w)).expand(self.size, self.size, top, left)

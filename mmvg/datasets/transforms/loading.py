@@ -1,5 +1,5 @@
 # Copyright (c) mmvg contributors. All rights reserved.
-from typing import Optional
+from typing import Optional, Tuple
 
 import numpy as np
 from mmcv.transforms import BaseTransform, LoadImageFromFile
@@ -116,3 +116,74 @@ class LoadVGAnnotations(BaseTransform):
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(with_mask={self.with_mask}, '
                 f'with_category={self.with_category})')
+
+
+def proposals_frame(results: dict) -> Tuple[tuple, bool]:
+    """The image geometry that a sample's proposals are in: (h, w) and
+    whether flipped. Every transform that moves the proposals records it
+    as ``proposals_frame``, so that ``PackVGInputs`` can tell a transform
+    that changed the image without moving them (mmdet's ``Resize``)."""
+    shape = results.get('img_shape') or (results['height'], results['width'])
+    return tuple(int(v) for v in shape[:2]), bool(results.get('flip', False))
+
+
+@TRANSFORMS.register_module()
+class LoadVGProposals(BaseTransform):
+    """Load the region proposals of a sample's image, as mmdet's
+    ``LoadProposals`` does for detection.
+
+    Required keys: ``proposals`` (K, 4) and ``proposals_scores`` (K, ),
+    which ``VGDataset`` sets from its ``proposal_file``; ``height`` and
+    ``width``. Place it right after ``LoadVGImage``, before any geometric
+    transform: ``RandomFlipVG``, ``VGResize``, ``LetterBox`` and
+    ``RandomCropKeepTarget`` move the proposals with the image, and
+    ``PackVGInputs`` packs them into ``VGDataSample.proposals``.
+
+    Added keys: ``proposals`` (HorizontalBoxes), ``proposals_scores``
+    (float32 (K, )) and ``proposals_frame`` (see :func:`proposals_frame`).
+
+    Args:
+        whole_image_box (bool): Put the whole-image box first, score 1
+            (VL-BERT ranks it with the others). Defaults to True.
+        num_max_proposals (int, optional): Keep the first this many of
+            the file's proposals (the whole-image box not counted).
+            Defaults to None: all.
+    """
+
+    def __init__(self,
+                 whole_image_box: bool = True,
+                 num_max_proposals: Optional[int] = None) -> None:
+        if num_max_proposals is not None and num_max_proposals < 1:
+            raise ValueError('num_max_proposals must be >= 1 or None, got '
+                             f'{num_max_proposals}')
+        self.whole_image_box = whole_image_box
+        self.num_max_proposals = num_max_proposals
+
+    def transform(self, results: dict) -> dict:
+        if 'proposals' not in results:
+            raise KeyError(
+                f'Record {record_name(results)} has no proposals: '
+                'LoadVGProposals needs a dataset built with proposal_file.')
+        boxes = np.asarray(results['proposals'], np.float32).reshape(-1, 4)
+        scores = np.asarray(results['proposals_scores'], np.float32)
+        boxes = boxes[:self.num_max_proposals]
+        scores = scores[:self.num_max_proposals]
+        if self.whole_image_box:
+            height, width = proposals_frame(results)[0]
+            boxes = np.concatenate(
+                [np.array([[0, 0, width, height]], np.float32), boxes])
+            scores = np.concatenate([np.ones(1, np.float32), scores])
+        if not len(boxes):
+            raise ValueError(
+                f'Record {record_name(results)} has no proposals and '
+                'LoadVGProposals adds no whole-image box '
+                '(whole_image_box=False).')
+        results['proposals'] = HorizontalBoxes(boxes)
+        results['proposals_scores'] = scores
+        results['proposals_frame'] = proposals_frame(results)
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}('
+                f'whole_image_box={self.whole_image_box}, '
+                f'num_max_proposals={self.num_max_proposals})')

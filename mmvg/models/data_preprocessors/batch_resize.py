@@ -26,13 +26,14 @@ class BatchMultiScaleResize(nn.Module):
     resizes images and masks with nearest (``F.interpolate``'s default).
 
     Ground truth in the input frame follows the batch: ``gt_instances``
-    boxes are scaled and ``masks`` resized with nearest to the new batch
-    size (padded to the old batch first, so that they stay aligned with
-    the image). The geometry in the metainfo is updated so that
-    :mod:`mmvg.models.utils.postprocess` still maps the input frame to the
-    original image: ``img_shape``, ``pad_shape`` and ``pad_param`` are
-    scaled (``pad_param`` stays fractional), ``scale_factor`` is
-    multiplied and ``batch_input_shape`` is the new size.
+    and ``proposals`` boxes are scaled and ``masks`` resized with nearest
+    to the new batch size (padded to the old batch first, so that they
+    stay aligned with the image). The geometry in the metainfo is updated
+    so that :mod:`mmvg.models.utils.postprocess` still maps the input
+    frame to the original image: ``img_shape``, ``pad_shape`` and
+    ``pad_param`` are scaled (``pad_param`` stays fractional),
+    ``scale_factor`` is multiplied and ``batch_input_shape`` is the new
+    size.
 
     Unlike mmdet's ``BatchSyncRandomResize`` (YOLOX), the size applies to
     the batch it is drawn for, sizes are an explicit list of (h, w), and
@@ -120,13 +121,13 @@ class BatchMultiScaleResize(nn.Module):
                 meta['pad_param'], dtype=np.float32) * np.array(
                     [h_scale, h_scale, w_scale, w_scale], dtype=np.float32)
         sample.set_metainfo(updates)
+        for key in ('gt_instances', 'proposals'):
+            if key in sample and 'bboxes' in sample.get(key):
+                boxes = sample.get(key).bboxes
+                sample.get(key).bboxes = boxes * boxes.new_tensor(
+                    [w_scale, h_scale, w_scale, h_scale])
         gt = sample.get('gt_instances')
-        if gt is None:
-            return
-        if 'bboxes' in gt:
-            gt.bboxes = gt.bboxes * gt.bboxes.new_tensor(
-                [w_scale, h_scale, w_scale, h_scale])
-        if 'masks' in gt:
+        if gt is not None and 'masks' in gt:
             gt.masks = self._resize_masks(gt.masks, batch_shape)
 
     def _resize_masks(self, masks: Union[BitmapMasks, Tensor],
