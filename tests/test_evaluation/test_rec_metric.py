@@ -49,6 +49,27 @@ def test_iou_exactly_half_with_and_without_strict():
     assert metrics['rec/Acc@0.5'] == 0.0
 
 
+def test_legacy_plus_one_iou():
+    """VL-BERT's protocol: sides of x2 - x1 + 1 pixels, IoU >= 0.5."""
+    # Without +1: 10x10 against 10x4, IoU 0.4. With +1: 11x11 = 121
+    # against 11x5 = 55, IoU 55 / 121 = 0.4545.
+    np.testing.assert_allclose(
+        box_iou([[0, 0, 10, 10]], [[0, 0, 10, 4]], offset=1.), [[55 / 121]])
+    # A one-pixel box: empty without +1, one pixel with it.
+    assert box_iou([[3, 3, 3, 3]], [[3, 3, 3, 3]], offset=1.)[0, 0] == 1
+    # 0 .. 9 against 0 .. 4: with +1 10x10 and 10x5 pixels, IoU 0.5
+    # exactly, a hit with >=; without +1 9x9 and 9x4, IoU 36 / 81.
+    samples = [rec_sample([[0, 0, 9, 9]], [[0, 0, 9, 4]])]
+    plain = evaluate(RECMetric(range_thrs=None), samples)
+    assert plain['rec/Acc@0.5'] == 0.0
+    legacy = evaluate(
+        RECMetric(range_thrs=None, legacy_plus_one=True), samples)
+    assert legacy == {'rec/Acc@0.5': 100.0, 'rec/mIoU': 50.0}
+    strict = evaluate(
+        RECMetric(range_thrs=None, legacy_plus_one=True, strict=True), samples)
+    assert strict['rec/Acc@0.5'] == 0.0
+
+
 def test_top1_by_score_ties_empty_prediction_and_several_gt():
     samples = [
         # The second box has the higher score and hits exactly.

@@ -24,8 +24,9 @@ class RECMetric(BaseVGMetric):
     The prediction of a sample is its highest-scoring box (the first one
     among equal scores; an empty prediction has IoU 0). Its IoU is taken
     with the ground-truth box ``ori_gt_bboxes`` in original image
-    coordinates, no +1; should a record hold several ground-truth boxes,
-    the best-overlapping one counts.
+    coordinates, no +1 (``legacy_plus_one`` counts a side as ``x2 - x1 +
+    1`` pixels, as VL-BERT's evaluation does); should a record hold
+    several ground-truth boxes, the best-overlapping one counts.
 
     Reported (in percent): ``Acc@t`` for each ``t`` of ``iou_thrs``,
     ``Acc@<lo>:<hi>`` (the mean of Acc over ``range_thrs``) and ``mIoU``
@@ -39,6 +40,11 @@ class RECMetric(BaseVGMetric):
             off.
         strict (bool): Count IoU > t instead of IoU >= t (the protocol of
             VLTVG's and SimREC's evaluation code). Defaults to False.
+        legacy_plus_one (bool): Take the IoU with +1 on every side
+            length, the pixel-inclusive convention of VL-BERT's (and
+            Detectron's) code: VL-BERT's test accuracy is this IoU >= 0.5
+            (its validation during training uses > 0.5). Defaults to
+            False.
         **kwargs: Breakdown and collection options of
             :class:`BaseVGMetric`.
     """
@@ -48,12 +54,14 @@ class RECMetric(BaseVGMetric):
                  iou_thrs: Sequence[float] = (0.5, ),
                  range_thrs: Optional[Sequence[float]] = DEFAULT_RANGE_THRS,
                  strict: bool = False,
+                 legacy_plus_one: bool = False,
                  **kwargs) -> None:
         super().__init__(**kwargs)
         self.iou_thrs = [float(t) for t in iou_thrs]
         self.range_thrs = (None if range_thrs is None else
                            [float(t) for t in range_thrs])
         self.strict = strict
+        self.legacy_plus_one = legacy_plus_one
 
     def sample_record(self, data_sample: dict) -> dict:
         """The top-1 IoU of one sample.
@@ -71,7 +79,8 @@ class RECMetric(BaseVGMetric):
                              'per sample (use GRECMetric for no-target '
                              f'data): {record_name(data_sample)}')
         return dict(
-            iou=top1_box_iou(data_sample, gt_bboxes),
+            iou=top1_box_iou(data_sample, gt_bboxes,
+                             float(self.legacy_plus_one)),
             num_targets=len(gt_bboxes))
 
     def summarize(self, records: List[dict]) -> Dict[str, float]:

@@ -29,25 +29,31 @@ def to_numpy(value) -> np.ndarray:
     return np.asarray(value)
 
 
-def box_area(boxes: np.ndarray) -> np.ndarray:
-    """Areas of xyxy boxes in pixels (no +1); degenerate boxes give 0."""
-    return (np.clip(boxes[:, 2] - boxes[:, 0], 0, None) *
-            np.clip(boxes[:, 3] - boxes[:, 1], 0, None))
+def box_area(boxes: np.ndarray, offset: float = 0.) -> np.ndarray:
+    """Areas of xyxy boxes in pixels, each side ``x2 - x1 + offset`` (no
+    +1 by default); degenerate boxes give 0."""
+    return (np.clip(boxes[:, 2] - boxes[:, 0] + offset, 0, None) *
+            np.clip(boxes[:, 3] - boxes[:, 1] + offset, 0, None))
 
 
 def box_iou(boxes1: np.ndarray,
             boxes2: np.ndarray,
-            mode: str = 'iou') -> np.ndarray:
+            mode: str = 'iou',
+            offset: float = 0.) -> np.ndarray:
     """Pairwise IoU or generalized IoU of xyxy boxes.
 
     Coordinates are continuous (no +1), as in COCO and the grounding
-    papers. A pair whose union is empty has IoU 0; its GIoU is then 0 too
-    when the enclosing box is empty as well.
+    papers, unless ``offset`` is 1: the legacy pixel-inclusive convention
+    of Detectron and VL-BERT, where a side spans ``x2 - x1 + 1`` pixels. A
+    pair whose union is empty has IoU 0; its GIoU is then 0 too when the
+    enclosing box is empty as well.
 
     Args:
         boxes1 (np.ndarray): (N, 4) boxes.
         boxes2 (np.ndarray): (M, 4) boxes.
         mode (str): ``'iou'`` or ``'giou'``. Defaults to ``'iou'``.
+        offset (float): Added to every side length (0 or 1). Defaults
+            to 0.
 
     Returns:
         np.ndarray: (N, M) float64 overlaps.
@@ -56,10 +62,10 @@ def box_iou(boxes1: np.ndarray,
         raise ValueError(f'mode must be "iou" or "giou", got {mode!r}')
     boxes1 = np.asarray(boxes1, dtype=np.float64).reshape(-1, 4)
     boxes2 = np.asarray(boxes2, dtype=np.float64).reshape(-1, 4)
-    area1, area2 = box_area(boxes1), box_area(boxes2)
+    area1, area2 = box_area(boxes1, offset), box_area(boxes2, offset)
     lt = np.maximum(boxes1[:, None, :2], boxes2[None, :, :2])
     rb = np.minimum(boxes1[:, None, 2:], boxes2[None, :, 2:])
-    wh = np.clip(rb - lt, 0, None)
+    wh = np.clip(rb - lt + offset, 0, None)
     inter = wh[..., 0] * wh[..., 1]
     union = area1[:, None] + area2[None, :] - inter
     iou = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
@@ -67,7 +73,7 @@ def box_iou(boxes1: np.ndarray,
         return iou
     lt_c = np.minimum(boxes1[:, None, :2], boxes2[None, :, :2])
     rb_c = np.maximum(boxes1[:, None, 2:], boxes2[None, :, 2:])
-    wh_c = np.clip(rb_c - lt_c, 0, None)
+    wh_c = np.clip(rb_c - lt_c + offset, 0, None)
     enclose = wh_c[..., 0] * wh_c[..., 1]
     penalty = np.divide(
         enclose - union,
@@ -121,13 +127,16 @@ def get_pred_bboxes(data_sample: dict) -> Tuple[np.ndarray, np.ndarray]:
     return bboxes[order], scores[order]
 
 
-def top1_box_iou(data_sample: dict, gt_bboxes: np.ndarray) -> float:
-    """IoU of the highest-scoring predicted box with the best-overlapping
-    ground-truth box; 0 when nothing is predicted."""
+def top1_box_iou(data_sample: dict,
+                 gt_bboxes: np.ndarray,
+                 offset: float = 0.) -> float:
+    """IoU (with :func:`box_iou`'s ``offset``) of the highest-scoring
+    predicted box with the best-overlapping ground-truth box; 0 when
+    nothing is predicted."""
     pred_bboxes, _ = get_pred_bboxes(data_sample)
     if len(pred_bboxes) == 0:
         return 0.0
-    return float(box_iou(pred_bboxes[:1], gt_bboxes).max())
+    return float(box_iou(pred_bboxes[:1], gt_bboxes, offset=offset).max())
 
 
 def _top_mask(pred: dict, key: str, shape: Tuple[int, int],
