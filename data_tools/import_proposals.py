@@ -22,7 +22,7 @@ Example::
 """
 import argparse
 
-from mmvg.datasets.proposals import import_proposals
+from mmvg.datasets.importers.proposals import import_proposals
 
 IMPORTER_VERSION = '1.0'
 

@@ -9,9 +9,9 @@ import torch
 from mmcv.transforms import Compose
 
 from mmvg.datasets import VGDataset
+from mmvg.datasets.importers.proposals import proposals_metainfo
 from mmvg.datasets.importers.synthetic import synthetic_detections
-from mmvg.datasets.proposals import (Proposals, dump_proposals, load_proposals,
-                                     proposals_metainfo)
+from mmvg.datasets.proposals import Proposals, dump_proposals, load_proposals
 from mmvg.models.data_preprocessors import BatchMultiScaleResize
 from mmvg.testing import demo_vg_record
 from mmvg.utils import register_all_modules
@@ -115,6 +115,13 @@ def test_bad_proposals_files(tmp_path):
         load_proposals(str(tmp_path / 'missing.json'))
 
 
+def _first_index(dataset, image_id):
+    """The index of the first sample of an image."""
+    return next(
+        i for i in range(len(dataset))
+        if dataset.get_data_info(i)['image_id'] == image_id)
+
+
 def _all_images(synthetic_canonical, split='val'):
     _, ann_dir = synthetic_canonical
     with open(osp.join(ann_dir, f'refcoco_unc_{split}.json')) as f:
@@ -134,9 +141,7 @@ def test_dataset_unites_clips_and_counts(tmp_path, synthetic_canonical):
             _write(tmp_path / 'dets.json', dets),
             _write(tmp_path / 'gt.json', gt)
         ])
-    info = next(
-        dataset.get_data_info(i) for i in range(len(dataset))
-        if dataset.get_data_info(i)['image_id'] == first)
+    info = dataset.get_data_info(_first_index(dataset, first))
     np.testing.assert_array_equal(info['proposals'],
                                   [[0, 0, 30, 40], [2, 3, w, h]])
     np.testing.assert_allclose(info['proposals_scores'], [0.9, 1.0])
@@ -157,9 +162,7 @@ def test_missing_and_foreign_proposals(tmp_path, synthetic_canonical):
     with pytest.warns(UserWarning, match='only the whole-image box'):
         dataset = _dataset(
             synthetic_canonical, path, missing_proposals='whole_image')
-    idx = next(
-        i for i in range(len(dataset))
-        if dataset.get_data_info(i)['image_id'] == first)
+    idx = _first_index(dataset, first)
     out = Compose([dict(type='LoadVGProposals')])(dataset.get_data_info(idx))
     assert out['proposals'].tensor.tolist() == [[
         0, 0, rec['width'], rec['height']

@@ -39,7 +39,7 @@ from typing import Dict, List, Tuple
 import cv2
 import numpy as np
 
-from ..proposals import import_proposals
+from .proposals import import_proposals
 from .refer import run_refer_import
 from .vocab import write_word_vocab
 
