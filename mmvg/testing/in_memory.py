@@ -33,15 +33,20 @@ class InMemoryVGDataset(Dataset):
         num_samples (int): Number of records.
         size (int): Image height and width.
         seed (int): Seed of the records.
+        with_proposals (bool): Add region proposals for two-stage models:
+            the whole image, the target box moved by up to 2 pixels, and
+            two random boxes. Defaults to False.
     """
 
     def __init__(self,
                  num_samples: int = 8,
                  size: int = 64,
-                 seed: int = 0) -> None:
+                 seed: int = 0,
+                 with_proposals: bool = False) -> None:
         self.num_samples = num_samples
         self.size = size
         self.seed = seed
+        self.with_proposals = with_proposals
         self.metainfo = dict(dataset_name='in_memory')
 
     def __len__(self) -> int:
@@ -81,4 +86,12 @@ class InMemoryVGDataset(Dataset):
             bboxes=torch.from_numpy(box),
             labels=torch.zeros(1, dtype=torch.long),
             masks=BitmapMasks(mask[None], s, s))
+        if self.with_proposals:
+            corners = rng.randint(0, s // 2, (2, 2))
+            others = np.concatenate([corners, corners + s // 2], axis=1)
+            boxes = np.concatenate([[[0, 0, s, s]],
+                                    box + rng.uniform(-2, 2, (1, 4)), others])
+            sample.proposals = InstanceData(
+                bboxes=torch.tensor(boxes, dtype=torch.float32),
+                scores=torch.ones(len(boxes)))
         return dict(inputs=torch.from_numpy(image), data_samples=sample)

@@ -32,6 +32,7 @@ MODEL_TYPES = dict(
     lavt='LAVT',
     simrec='SimREC',
     mcn='MCN',
+    vlbert='VLBERT',
     **{'lavt-one': 'LAVTOne'})
 
 
@@ -136,8 +137,11 @@ def test_text_is_tokenized_by_the_model(path):
         assert 'backend_args' in pipeline[0]
     if 'model' in cfg:
         tokenizer = cfg.model.data_preprocessor.tokenizer
-        assert tokenizer.max_length in (15, 20, 40)
-        assert 'max_length' not in cfg.model.text_encoder
+        # VL-BERT never cuts an expression: 64 word pieces hold every
+        # RefCOCO-family one.
+        assert tokenizer.max_length in (15, 20, 40, 64)
+        # VL-BERT embeds the words in its visual-linguistic BERT.
+        assert 'max_length' not in cfg.model.get('text_encoder', {})
         assert 'max_token_length' not in cfg.model.data_preprocessor
 
 

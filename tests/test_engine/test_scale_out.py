@@ -1,7 +1,7 @@
 # Copyright (c) mmvg contributors. All rights reserved.
 """Scale-out training: DDP, DeepSpeed ZeRO-2/3 and FSDP on the quick
-starts' tiny VLTVG and LAVT (``configs/_base_/models/*tiny*.py``),
-consolidation and loading of the result."""
+starts' tiny VLTVG and LAVT (``configs/_base_/models/*tiny*.py``), DDP on
+the tiny VL-BERT, consolidation and loading of the result."""
 import os.path as osp
 import re
 
@@ -68,12 +68,14 @@ _CONFIGS = dict(
     zero2='{}_tiny_deepspeed_zero2.py',
     zero3='{}_tiny_deepspeed_zero3.py',
     fsdp='{}_tiny_fsdp_blocks.py')
-_METRICS = dict(vltvg='rec/mIoU', lavt='res/oIoU')
+_METRICS = dict(vltvg='rec/mIoU', lavt='res/oIoU', vlbert='rec/mIoU')
 
 
-# DDP, ZeRO-2 and ZeRO-3 on both models; FSDP (BERT layers and Swin blocks
-# as wrap units) on LAVT, and on VLTVG in test_init_cfg_pretrained_...
+# DDP, ZeRO-2 and ZeRO-3 on both models, DDP on VL-BERT; FSDP (BERT layers
+# and Swin blocks as wrap units) on LAVT, and on VLTVG in
+# test_init_cfg_pretrained_...
 @pytest.mark.parametrize('strategy,model', [('ddp', 'vltvg'), ('ddp', 'lavt'),
+                                            ('ddp', 'vlbert'),
                                             ('zero2', 'vltvg'),
                                             ('zero2', 'lavt'),
                                             ('zero3', 'vltvg'),

@@ -5,11 +5,12 @@ from .box_map_head import BoxMapHead
 from .cell_category_head import CellCategoryHead
 from .lavt_mask_head import LAVTMaskHead
 from .mcn_head import MCNHead
+from .region_rank_head import RegionRankHead
 from .simrec_head import SimRECHead
 from .vltvg_head import VLTVGHead
 
 __all__ = [
     'BaseVGHead', 'BoxMapHead', 'CellCategoryHead', 'LAVTMaskHead', 'MCNHead',
-    'SimRECHead', 'VLTVGHead', 'first_gt_boxes', 'gt_mask_union', 'require_gt',
-    'unpack_vg_gt_instances'
+    'RegionRankHead', 'SimRECHead', 'VLTVGHead', 'first_gt_boxes',
+    'gt_mask_union', 'require_gt', 'unpack_vg_gt_instances'
 ]

@@ -6,11 +6,13 @@ from .multi_stage_decoder import MultiStageDecoder, MultiStageDecoderLayer
 from .relative_position_attention import (RelativePositionAttention,
                                           sine_offset_table)
 from .simrec_fusion import GaranAttention, MultiScaleFusion, SimpleFusion
+from .visual_linguistic_bert import VisualLinguisticBert, bert_to_vlbert
 from .vl_verification import VisualLinguisticVerification
 
 __all__ = [
     'ASPPDecoder', 'darknet_conv', 'GaranAttention',
     'LanguageGuidedContextEncoder', 'MultiScaleFusion', 'MultiStageDecoder',
     'MultiStageDecoderLayer', 'RelativePositionAttention', 'SimpleFusion',
-    'sine_offset_table', 'VisualLinguisticVerification'
+    'sine_offset_table', 'VisualLinguisticBert', 'bert_to_vlbert',
+    'VisualLinguisticVerification'
 ]
