@@ -14,8 +14,9 @@ proposals = 'annotations/refcoco+_proposals_'
 # SCALES), no padding to a multiple: the model runs on stride-16 maps of
 # any size.
 img_scale = (1000, 600)
+backend_args = None
 train_pipeline = [
-    dict(type='LoadVGImage'),
+    dict(type='LoadVGImage', backend_args=backend_args),
     dict(type='LoadVGAnnotations'),
     dict(type='CleanText'),
     dict(type='LoadVGProposals', whole_image_box=True),
@@ -25,7 +26,7 @@ train_pipeline = [
     dict(type='PackVGInputs')
 ]
 test_pipeline = [
-    dict(type='LoadVGImage'),
+    dict(type='LoadVGImage', backend_args=backend_args),
     dict(type='LoadVGAnnotations'),
     dict(type='CleanText'),
     dict(type='LoadVGProposals', whole_image_box=True),

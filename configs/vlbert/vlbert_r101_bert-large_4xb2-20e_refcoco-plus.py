@@ -17,3 +17,4 @@ train_dataloader = dict(batch_size=2)
 val_dataloader = dict(batch_size=2)
 test_dataloader = val_dataloader
 optim_wrapper = dict(accumulative_counts=4)
+auto_scale_lr = dict(base_batch_size=8)

@@ -10,10 +10,12 @@ _base_ = [
 ]
 
 img_scale = (128, 128)
+backend_args = None
 proposals = 'annotations/synthetic_proposals_'
 train_pipeline = [
-    dict(type='LoadVGImage'),
-    dict(type='LoadVGAnnotations'),
+    dict(type='LoadVGImage', backend_args=backend_args),
+    # The category labels feed the ``category`` auxiliary head.
+    dict(type='LoadVGAnnotations', with_category=True),
     dict(type='CleanText'),
     dict(type='LoadVGProposals', whole_image_box=True),
     dict(type='RandomFlipVG', prob=0.5),
@@ -22,7 +24,7 @@ train_pipeline = [
     dict(type='PackVGInputs')
 ]
 test_pipeline = [
-    dict(type='LoadVGImage'),
+    dict(type='LoadVGImage', backend_args=backend_args),
     dict(type='LoadVGAnnotations'),
     dict(type='CleanText'),
     dict(type='LoadVGProposals', whole_image_box=True),

@@ -1,8 +1,12 @@
 # The VL-BERT of the quick start, sized down for a CPU and trained from
 # scratch on the synthetic shapes: ResNet-18 at 1/4 width cut after its
-# third stage (stride 16), one dilated 128-channel C5 block over 7x7 RoIs,
-# a 16-frequency box embedding, and a 2-layer, 64-wide visual-linguistic
-# BERT over the synthetic word vocabulary.
+# second stage (stride 8, 32 channels), two dilated 64-channel C5 blocks
+# over 7x7 RoIs, a 16-frequency box embedding, and a 2-layer, 64-wide
+# visual-linguistic BERT over the synthetic word vocabulary.
+# The ``category`` auxiliary head classifies the regions on the referred
+# object by its shape, in place of the paper's detection-trained ResNet
+# and region-classification pre-training (configs/vlbert/README.md); it
+# needs ``LoadVGAnnotations(with_category=True)`` in the training pipeline.
 dims = 64
 model = dict(
     type='VLBERT',
@@ -21,25 +25,25 @@ model = dict(
         type='ResNet',
         depth=18,
         base_channels=16,
-        num_stages=3,
-        strides=(1, 2, 2),
-        dilations=(1, 1, 1),
-        out_indices=(2, ),
+        num_stages=2,
+        strides=(1, 2),
+        dilations=(1, 1),
+        out_indices=(1, ),
         frozen_stages=-1,
         norm_cfg=dict(type='BN', requires_grad=True),
         norm_eval=False,
         style='pytorch'),
     roi_head=dict(
         depth=18,
-        in_channels=64,
-        planes=128,
-        num_blocks=1,
+        in_channels=32,
+        planes=64,
+        num_blocks=2,
         dilation=2,
         style='pytorch',
         norm_cfg=dict(type='BN', requires_grad=True),
         norm_eval=False),
     roi_size=7,
-    feat_stride=16,
+    feat_stride=8,
     coord_feats=16,
     region_dropout=0.0,
     vlbert=dict(
@@ -51,4 +55,12 @@ model = dict(
         hidden_dropout_prob=0.0,
         attention_probs_dropout_prob=0.0,
         max_position_embeddings=64),
-    head=dict(type='RegionRankHead', in_channels=dims))
+    head=dict(type='RegionRankHead', in_channels=dims),
+    # The synthetic category ids are 1-4 (circle, square, triangle,
+    # diamond).
+    aux_heads=dict(
+        category=dict(
+            type='RegionCategoryHead',
+            in_channels=dims,
+            num_classes=5,
+            loss_weight=1.0)))

@@ -38,5 +38,6 @@ param_scheduler = [
         end=max_epochs,
         convert_to_iter_based=True)
 ]
-# The official lr is per sample of a batch of 32.
-auto_scale_lr = dict(enable=False, base_batch_size=32)
+# mmengine scales by GPUs x images per GPU, without the accumulated steps:
+# the base model's 4 x 4 (x 2 accumulated = 32).
+auto_scale_lr = dict(enable=False, base_batch_size=16)

@@ -118,14 +118,17 @@ class VLBERT(BaseGrounder):
         self.coord_feats = coord_feats
         roi_channels = roi_head['planes'] * self._block(
             roi_head['depth']).expansion
-        self.vlbert = VisualLinguisticBert(**vlbert)
-        hidden = self.vlbert.hidden_size
+        vlbert = VisualLinguisticBert(**vlbert)
+        hidden = vlbert.hidden_size
+        # Registered in the official order, so that the state dicts list
+        # the same tensors in the same order.
         self.obj_downsample = nn.Sequential(
             nn.Dropout(region_dropout),
             nn.Linear(8 * coord_feats + roi_channels, hidden),
             nn.ReLU(inplace=True))
         self.object_linguistic_embeddings = nn.Embedding(1, hidden)
         nn.init.normal_(self.object_linguistic_embeddings.weight, std=0.02)
+        self.vlbert = vlbert
         self.build_heads(head, aux_heads)
 
     @staticmethod
@@ -149,8 +152,9 @@ class VLBERT(BaseGrounder):
         Returns:
             dict: ``region_feats`` (B, N, C) the encoded regions,
             ``region_boxes`` (B, N, 4) their boxes in input pixels,
-            ``region_mask`` (B, N) bool, True on regions, and ``word_feats``
-            (B, T, C) the encoded words.
+            ``region_mask`` (B, N) bool, True on regions,
+            ``region_visual_feats`` (B, N, C) the regions' features before
+            the BERT, and ``word_feats`` (B, T, C) the encoded words.
         """
         boxes = self._proposals(data_samples)
         rois = bbox2roi(boxes)
@@ -168,18 +172,19 @@ class VLBERT(BaseGrounder):
         region_mask = torch.arange(
             max(counts), device=inputs.device)[None] < torch.tensor(
                 counts, device=inputs.device)[:, None]
-        region_feats = regions.new_zeros(*region_mask.shape, regions.size(1))
-        region_feats[region_mask] = regions
+        region_visual = regions.new_zeros(*region_mask.shape, regions.size(1))
+        region_visual[region_mask] = regions
         region_boxes = rois.new_zeros(*region_mask.shape, 4)
         region_boxes[region_mask] = rois[:, 1:]
 
         tokens = self.stack_tokens(data_samples)
         word_feats, region_feats = self.vlbert(
             tokens['input_ids'], tokens['attention_mask'].bool(),
-            region_feats[:, 0], region_feats,
+            region_visual[:, 0], region_visual,
             self.object_linguistic_embeddings.weight[0], region_mask)
         return dict(
             region_feats=region_feats,
+            region_visual_feats=region_visual,
             region_boxes=region_boxes,
             region_mask=region_mask,
             word_feats=word_feats)

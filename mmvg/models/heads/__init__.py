@@ -1,16 +1,18 @@
 # Copyright (c) mmvg contributors. All rights reserved.
-from .base_vg_head import (BaseVGHead, first_gt_boxes, gt_mask_union,
-                           require_gt, unpack_vg_gt_instances)
+from .base_vg_head import (BaseVGHead, first_gt_boxes, gt_categories,
+                           gt_mask_union, require_gt, unpack_vg_gt_instances)
 from .box_map_head import BoxMapHead
 from .cell_category_head import CellCategoryHead
 from .lavt_mask_head import LAVTMaskHead
 from .mcn_head import MCNHead
-from .region_rank_head import RegionRankHead
+from .region_category_head import RegionCategoryHead
+from .region_rank_head import RegionRankHead, regions_on_target
 from .simrec_head import SimRECHead
 from .vltvg_head import VLTVGHead
 
 __all__ = [
     'BaseVGHead', 'BoxMapHead', 'CellCategoryHead', 'LAVTMaskHead', 'MCNHead',
-    'RegionRankHead', 'SimRECHead', 'VLTVGHead', 'first_gt_boxes',
+    'RegionCategoryHead', 'RegionRankHead', 'regions_on_target',
+    'gt_categories', 'SimRECHead', 'VLTVGHead', 'first_gt_boxes',
     'gt_mask_union', 'require_gt', 'unpack_vg_gt_instances'
 ]

@@ -144,6 +144,32 @@ class BaseVGHead(BaseModule, metaclass=ABCMeta):
             'False) and makes no predictions')
 
 
+def gt_categories(batch_gt_instances: List[InstanceData],
+                  batch_img_metas: List[dict], num_classes: int,
+                  head: str) -> Tensor:
+    """The category id of every sample's referred object.
+
+    Args:
+        batch_gt_instances (list[InstanceData]): ``labels`` (category
+            ids, from ``LoadVGAnnotations(with_category=True)``).
+        batch_img_metas (list[dict]): Metainfo.
+        num_classes (int): Ids must be below it.
+        head (str): The head that needs them, for error messages.
+
+    Returns:
+        Tensor: (N, ) long.
+    """
+    labels = torch.stack([
+        torch.as_tensor(require_gt(gt, meta, 'labels', head)[0])
+        for gt, meta in zip(batch_gt_instances, batch_img_metas)
+    ])
+    if labels.min() < 0 or labels.max() >= num_classes:
+        raise ValueError(
+            f'Category ids must lie in [0, {num_classes}); got '
+            f'{labels.tolist()}. Set num_classes to the largest id + 1.')
+    return labels
+
+
 def first_gt_boxes(batch_gt_instances: List[InstanceData],
                    batch_img_metas: List[dict], head: str) -> Tensor:
     """The first gt box of every sample as xyxy normalised to the padded

@@ -1,14 +1,13 @@
 # Copyright (c) mmvg contributors. All rights reserved.
 from typing import Dict, List, Tuple
 
-import torch
 import torch.nn.functional as F
 from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
 from mmvg.registry import MODELS
 from ..losses import box_cell_targets
-from .base_vg_head import BaseVGHead, first_gt_boxes, require_gt
+from .base_vg_head import BaseVGHead, first_gt_boxes, gt_categories
 
 
 @MODELS.register_module()
@@ -86,14 +85,8 @@ class CellCategoryHead(BaseVGHead):
             dict[str, Tensor]: ``loss_cls``.
         """
         name = type(self).__name__
-        labels = torch.stack([
-            torch.as_tensor(require_gt(gt, meta, 'labels', name)[0])
-            for gt, meta in zip(batch_gt_instances, batch_img_metas)
-        ]).to(cls_logits.device)
-        if labels.min() < 0 or labels.max() >= self.num_classes:
-            raise ValueError(
-                f'Category ids must lie in [0, {self.num_classes}); got '
-                f'{labels.tolist()}. Set num_classes to the largest id + 1.')
+        labels = gt_categories(batch_gt_instances, batch_img_metas,
+                               self.num_classes, name).to(cls_logits.device)
         boxes = first_gt_boxes(batch_gt_instances, batch_img_metas,
                                name).to(cls_logits.device)
         cells = box_cell_targets(boxes, cls_logits.shape[-2:])  # (N, HW)

@@ -72,12 +72,9 @@ class RegionRankHead(BaseVGHead):
                       img_meta: dict) -> Tensor:
         """1 on the regions that overlap the first gt box by more than
         ``pos_iou_thr``, else 0; (N, ) float."""
-        gt = torch.as_tensor(
-            require_gt(gt_instances, img_meta, 'bboxes', 'RegionRankHead'),
-            dtype=boxes.dtype,
-            device=boxes.device)[:1]
-        iou = bbox_overlaps(boxes, gt, offset=self.iou_offset)[:, 0]
-        return (iou > self.pos_iou_thr).to(boxes.dtype)
+        return regions_on_target(boxes, gt_instances, img_meta,
+                                 self.pos_iou_thr, self.iou_offset,
+                                 type(self).__name__).to(boxes.dtype)
 
     def loss_by_feat(self, logits: Tensor, region_boxes: Tensor,
                      region_mask: Tensor,
@@ -110,6 +107,33 @@ class RegionRankHead(BaseVGHead):
             results.append(
                 InstanceData(bboxes=bboxes, scores=scores[i:i + 1].sigmoid()))
         return results
+
+
+def regions_on_target(boxes: Tensor,
+                      gt_instances: InstanceData,
+                      img_meta: dict,
+                      iou_thr: float,
+                      offset: int = 0,
+                      head: str = 'RegionRankHead') -> Tensor:
+    """Which regions overlap the sample's first gt box by more than
+    ``iou_thr``.
+
+    Args:
+        boxes (Tensor): (N, 4) xyxy regions in input pixels.
+        gt_instances (InstanceData): The sample's ``bboxes``.
+        img_meta (dict): Metainfo, for the error of a sample without one.
+        iou_thr (float): The IoU a region must exceed.
+        offset (int): 1 counts box sides as ``x2 - x1 + 1``.
+        head (str): The head that needs them, for error messages.
+
+    Returns:
+        Tensor: (N, ) bool.
+    """
+    gt = torch.as_tensor(
+        require_gt(gt_instances, img_meta, 'bboxes', head),
+        dtype=boxes.dtype,
+        device=boxes.device)[:1]
+    return bbox_overlaps(boxes, gt, offset=offset)[:, 0] > iou_thr
 
 
 class RegionTransform(nn.Module):

@@ -5,8 +5,8 @@ One BERT encoder reads the words and the regions of an image as one
 sequence, ``[CLS] words [SEP] region_0 .. region_n [END]``, packed without
 gaps (each sample's regions follow its last word). Every word also carries
 the feature of the whole image, and every region its own feature; both go
-through a LayerNorm whose weight starts at zero, so that the visual input
-fades in from a text-only BERT. The layer names are those of the official
+through a LayerNorm whose weight starts at zero in the official recipe,
+so that the visual input fades in from a text-only BERT. The layer names are those of the official
 ``VisualLinguisticBert`` (and of BERT below ``encoder``), so checkpoints
 convert by prefix.
 """
@@ -42,6 +42,11 @@ class VisualLinguisticBert(BaseModule):
             Defaults to 3.
         initializer_range (float): Std of the normal initialisation.
             Defaults to 0.02.
+        visual_scale_text_init (float): The initial weight of
+            ``visual_ln_text`` (the official config key): 0 lets the image
+            fade in from a text-only BERT. Defaults to 0.
+        visual_scale_object_init (float): The same for
+            ``visual_ln_object``. Defaults to 0.
         attn_implementation (str): ``'sdpa'`` or ``'eager'``, as in
             :class:`~mmvg.models.language_models.BertTextEncoder`.
             Defaults to 'sdpa'.
@@ -63,6 +68,8 @@ class VisualLinguisticBert(BaseModule):
                  max_position_embeddings: int = 512,
                  type_vocab_size: int = 3,
                  initializer_range: float = 0.02,
+                 visual_scale_text_init: float = 0.,
+                 visual_scale_object_init: float = 0.,
                  attn_implementation: str = 'sdpa',
                  pretrained: Optional[str] = None,
                  init_cfg: Optional[dict] = None) -> None:
@@ -96,10 +103,13 @@ class VisualLinguisticBert(BaseModule):
         self.visual_ln_object = nn.LayerNorm(hidden_size, eps=1e-12)
         self.encoder = BertEncoder(self.config)
         self.hidden_size = hidden_size
+        self.visual_scale_init = (visual_scale_text_init,
+                                  visual_scale_object_init)
         self._init_bert_weights()
 
     def _init_bert_weights(self) -> None:
-        """BERT's initialisation; the visual LayerNorms start at zero."""
+        """BERT's initialisation; the visual LayerNorms start at
+        ``visual_scale_{text,object}_init``."""
         std = self.config.initializer_range
         for module in self.modules():
             if isinstance(module, (nn.Linear, nn.Embedding)):
@@ -109,8 +119,9 @@ class VisualLinguisticBert(BaseModule):
             if isinstance(module, nn.LayerNorm):
                 nn.init.ones_(module.weight)
                 nn.init.zeros_(module.bias)
-        nn.init.zeros_(self.visual_ln_text.weight)
-        nn.init.zeros_(self.visual_ln_object.weight)
+        text_init, object_init = self.visual_scale_init
+        nn.init.constant_(self.visual_ln_text.weight, text_init)
+        nn.init.constant_(self.visual_ln_object.weight, object_init)
 
     def init_weights(self) -> None:
         """Load the embeddings and layers of the BERT of ``pretrained``."""

@@ -59,9 +59,10 @@ def test_loss_reaches_every_parameter(model):
     model.train()
     data = model.data_preprocessor(add_proposals(demo_vg_inputs()), True)
     losses = model(**data, mode='loss')
-    assert set(losses) == {'loss_cls'} and losses['loss_cls'] > 0
+    assert set(losses) == {'loss_cls', 'category.loss_cls'}
+    assert all(loss > 0 for loss in losses.values())
     model.zero_grad()
-    losses['loss_cls'].backward()
+    sum(losses.values()).backward()
     assert not [
         name for name, param in model.named_parameters()
         if param.requires_grad and param.grad is None

@@ -54,6 +54,18 @@ def _top_feats(n, pad_hw):
     return dict(top=torch.randn(n, C, pad_hw[0] // 32, pad_hw[1] // 32))
 
 
+def _region_feats(n, pad_hw):
+    h, w = pad_hw
+    boxes = torch.rand(n, 4, 4) * torch.tensor([w, h, w, h]) / 2
+    boxes[..., 2:] += boxes[..., :2] + 1
+    mask = torch.tensor([[True] * 4, [True] * 3 + [False]])[:n]
+    return dict(
+        region_feats=torch.randn(n, 4, C),
+        region_visual_feats=torch.randn(n, 4, C),
+        region_boxes=boxes,
+        region_mask=mask)
+
+
 # head config, its features, the loss keys it returns
 CASES = {
     'VLTVGHead': (dict(type='VLTVGHead', embed_dims=C), _vltvg_feats, {
@@ -72,6 +84,11 @@ CASES = {
     'MCNHead': (dict(type='MCNHead', in_channels=C,
                      hidden_channels=C), _mcn_feats,
                 {'loss_xy', 'loss_wh', 'loss_obj', 'loss_seg', 'loss_cem'}),
+    'RegionRankHead': (dict(type='RegionRankHead',
+                            in_channels=C), _region_feats, {'loss_cls'}),
+    'RegionCategoryHead':
+    (dict(type='RegionCategoryHead', in_channels=C,
+          num_classes=3), _region_feats, {'loss_cls'}),
 }
 
 
