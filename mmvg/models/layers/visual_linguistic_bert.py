@@ -6,9 +6,9 @@ sequence, ``[CLS] words [SEP] region_0 .. region_n [END]``, packed without
 gaps (each sample's regions follow its last word). Every word also carries
 the feature of the whole image, and every region its own feature; both go
 through a LayerNorm whose weight starts at zero in the official recipe,
-so that the visual input fades in from a text-only BERT. The layer names are those of the official
-``VisualLinguisticBert`` (and of BERT below ``encoder``), so checkpoints
-convert by prefix.
+so that the visual input fades in from a text-only BERT. The layer names
+are those of the official ``VisualLinguisticBert`` (and of BERT below
+``encoder``), so checkpoints convert by prefix.
 """
 from typing import Dict, Optional, Tuple
 
