@@ -3,10 +3,12 @@
 # second stage (stride 8, 32 channels), two dilated 64-channel C5 blocks
 # over 7x7 RoIs, a 16-frequency box embedding, and a 2-layer, 64-wide
 # visual-linguistic BERT over the synthetic word vocabulary.
-# The ``category`` auxiliary head classifies the regions on the referred
-# object by its shape, in place of the paper's detection-trained ResNet
-# and region-classification pre-training (configs/vlbert/README.md); it
-# needs ``LoadVGAnnotations(with_category=True)`` in the training pipeline.
+# The ``category`` auxiliary head classifies the pooled RoI features of the
+# regions on the referred object by its shape, in place of the paper's
+# detection-trained ResNet and region-classification pre-training: without
+# it the ranking learnt colours but hardly shapes (configs/vlbert/README.md).
+# It needs ``LoadVGAnnotations(with_category=True)`` in the training
+# pipeline.
 dims = 64
 model = dict(
     type='VLBERT',
@@ -54,7 +56,10 @@ model = dict(
         intermediate_size=128,
         hidden_dropout_prob=0.0,
         attention_probs_dropout_prob=0.0,
-        max_position_embeddings=64),
+        max_position_embeddings=64,
+        # The regions' features count in full from the start (the
+        # official 0 suits a pre-trained VL-BERT that learnt to read them).
+        visual_scale_object_init=1.0),
     head=dict(type='RegionRankHead', in_channels=dims),
     # The synthetic category ids are 1-4 (circle, square, triangle,
     # diamond).

@@ -154,7 +154,9 @@ class VLBERT(BaseGrounder):
             ``region_boxes`` (B, N, 4) their boxes in input pixels,
             ``region_mask`` (B, N) bool, True on regions,
             ``region_visual_feats`` (B, N, C) the regions' features before
-            the BERT, and ``word_feats`` (B, T, C) the encoded words.
+            the BERT, ``roi_feats`` (B, N, C') their pooled RoI features
+            (appearance alone, before the box embedding), and
+            ``word_feats`` (B, T, C) the encoded words.
         """
         boxes = self._proposals(data_samples)
         rois = bbox2roi(boxes)
@@ -174,6 +176,9 @@ class VLBERT(BaseGrounder):
                 counts, device=inputs.device)[:, None]
         region_visual = regions.new_zeros(*region_mask.shape, regions.size(1))
         region_visual[region_mask] = regions
+        roi_appearance = roi_feats.new_zeros(*region_mask.shape,
+                                             roi_feats.size(1))
+        roi_appearance[region_mask] = roi_feats
         region_boxes = rois.new_zeros(*region_mask.shape, 4)
         region_boxes[region_mask] = rois[:, 1:]
 
@@ -185,6 +190,7 @@ class VLBERT(BaseGrounder):
         return dict(
             region_feats=region_feats,
             region_visual_feats=region_visual,
+            roi_feats=roi_appearance,
             region_boxes=region_boxes,
             region_mask=region_mask,
             word_feats=word_feats)

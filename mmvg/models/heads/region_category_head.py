@@ -27,7 +27,7 @@ class RegionCategoryHead(BaseVGHead):
     counterpart of ``CellCategoryHead``, gives them that signal. It needs
     ``LoadVGAnnotations(with_category=True)``.
 
-    Reads ``region_visual_feats`` (B, N, C), ``region_boxes`` and
+    Reads ``feats[in_key]`` (B, N, C), ``region_boxes`` and
     ``region_mask``.
 
     Args:
@@ -36,6 +36,9 @@ class RegionCategoryHead(BaseVGHead):
         pos_iou_thr (float): A region on the target has a larger IoU.
             Defaults to 0.5.
         loss_weight (float): The weight of the loss. Defaults to 1.0.
+        in_key (str): The region features to classify, e.g. VL-BERT's
+            ``'roi_feats'`` (appearance) or ``'region_visual_feats'`` (with
+            the box embedding). Defaults to 'roi_feats'.
         init_cfg (dict, optional): The initialization config.
     """
 
@@ -46,8 +49,10 @@ class RegionCategoryHead(BaseVGHead):
                  num_classes: int,
                  pos_iou_thr: float = 0.5,
                  loss_weight: float = 1.0,
+                 in_key: str = 'roi_feats',
                  init_cfg: dict = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        self.in_key = in_key
         self.num_classes = num_classes
         self.pos_iou_thr = pos_iou_thr
         self.loss_weight = loss_weight
@@ -60,8 +65,8 @@ class RegionCategoryHead(BaseVGHead):
             tuple: (B, N, K) category logits, with ``region_boxes`` and
             ``region_mask`` passed through.
         """
-        return (self.classifier(feats['region_visual_feats']),
-                feats['region_boxes'], feats['region_mask'])
+        return (self.classifier(feats[self.in_key]), feats['region_boxes'],
+                feats['region_mask'])
 
     def loss_by_feat(self, cls_logits: Tensor, region_boxes: Tensor,
                      region_mask: Tensor,

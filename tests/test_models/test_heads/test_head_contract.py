@@ -61,7 +61,7 @@ def _region_feats(n, pad_hw):
     mask = torch.tensor([[True] * 4, [True] * 3 + [False]])[:n]
     return dict(
         region_feats=torch.randn(n, 4, C),
-        region_visual_feats=torch.randn(n, 4, C),
+        roi_feats=torch.randn(n, 4, C),
         region_boxes=boxes,
         region_mask=mask)
 

@@ -70,9 +70,9 @@ def test_refuses_a_checkpoint_of_a_wider_model(tmp_path):
     """A large-model checkpoint loaded into a base config fails and names
     the tensors whose shapes differ."""
     config = get_config_path(
-        'vlbert/vlbert_r18-tiny_bert-tiny_1xb32-2000i_synthetic.py')
+        'vlbert/vlbert_r18-tiny_bert-tiny_1xb32-1500i_synthetic.py')
     cfg = get_grounder_cfg(
-        'vlbert/vlbert_r18-tiny_bert-tiny_1xb32-2000i_synthetic.py')
+        'vlbert/vlbert_r18-tiny_bert-tiny_1xb32-1500i_synthetic.py')
     cfg.vlbert.update(hidden_size=96, intermediate_size=192)
     cfg.head.in_channels = 96
     wide = str(tmp_path / 'wide.pth')

@@ -1,9 +1,10 @@
 # Quick start: the small VL-BERT of _base_/models/vlbert_r18-tiny.py trained
 # from scratch on the synthetic shapes dataset, on CPU: it ranks the
 # synthetic detections (and, in training, every annotated shape too) of
-# 128-pixel images, batch 32, AdamW with warmup and cosine.
+# 128-pixel images, batch 32, 1,500 iterations of AdamW (lr 1e-3) with
+# warmup and cosine.
 #   python tools/train.py \
-#       configs/vlbert/vlbert_r18-tiny_bert-tiny_1xb32-2000i_synthetic.py
+#       configs/vlbert/vlbert_r18-tiny_bert-tiny_1xb32-1500i_synthetic.py
 _base_ = [
     '../_base_/models/vlbert_r18-tiny.py', '../_base_/datasets/synthetic.py',
     '../_base_/default_runtime.py'
@@ -50,7 +51,7 @@ val_dataloader = dict(
         proposal_file=proposals + 'dets.json', pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
-max_iters = 2000
+max_iters = 1500
 train_cfg = dict(
     type='IterBasedTrainLoop', max_iters=max_iters, val_interval=max_iters)
 val_cfg = dict(type='ValLoop')
