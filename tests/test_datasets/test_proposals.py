@@ -291,3 +291,38 @@ def test_synthetic_proposals_are_written(tmp_path):
     assert len(dets.boxes) >= len(gt.boxes)
     metainfo = proposals_metainfo('x', [], '1.0')
     assert metainfo['importer'] == 'import_proposals'
+
+
+def test_proposal_recall_tool(tmp_path, synthetic_canonical, capsys):
+    """The share of expressions with a proposal on their target: every gt
+    box of even image ids, a far box for odd ids, one image left out."""
+    from mmvg.datasets.canonical import load_canonical
+    from mmvg.testing import import_tool
+    tool = import_tool('analysis_tools/proposal_recall.py')
+    root, ann_dir = synthetic_canonical
+    ann_file = osp.join(ann_dir, 'refcoco_unc_val.json')
+    records = load_canonical(ann_file)[1]
+    boxes = {}
+    for record in records:
+        boxes.setdefault(record['image_id'], []).append(record['bboxes'][0])
+    left_out = min(boxes)
+    images = {
+        image_id: ((gts if image_id % 2 == 0 else [[0, 0, 1, 1]]),
+                   [1.] * (len(gts) if image_id % 2 == 0 else 1))
+        for image_id, gts in boxes.items() if image_id != left_out
+    }
+    path = _write(tmp_path / 'proposals.json', images)
+    hits = [
+        r['image_id'] % 2 == 0 and r['image_id'] != left_out for r in records
+    ]
+    result = tool.proposal_recall(ann_file, path, (0.5, 0.99))
+    assert result['recall@0.5'] == pytest.approx(100 * np.mean(hits))
+    assert result['recall@0.99'] == pytest.approx(100 * np.mean(hits))
+    assert result['expressions'] == len(records)
+    assert result['images without proposals'] == 1
+    tool.main([ann_file, path, '--thresholds', '0.5'])
+    assert f'recall@0.5: {100 * np.mean(hits):.2f}' in capsys.readouterr().out
+    foreign = _write(tmp_path / 'foreign.json',
+                     {10**9: ([[0, 0, 5, 5]], [1.])})
+    with pytest.raises(ValueError, match='foreign.json has no image'):
+        tool.proposal_recall(ann_file, foreign)
