@@ -204,7 +204,8 @@ class VGInferencer(BaseInferencer):
                  no_save_pred: bool = True,
                  out_dir: str = '',
                  share_visual: bool = True,
-                 heatmaps: bool = False) -> dict:
+                 heatmaps: bool = False,
+                 proposals: Optional[Sequence] = None) -> dict:
         """Ground every expression in its image.
 
         Args:
@@ -233,6 +234,11 @@ class VGInferencer(BaseInferencer):
                 expressions where the model allows it. Defaults to True.
             heatmaps (bool): Also predict the model's heat maps
                 (``pred_heatmaps``) and draw them. Defaults to False.
+            proposals (Sequence, optional): For region-ranking models
+                (VL-BERT; their test pipeline has ``LoadVGProposals``):
+                the candidate boxes, xyxy in original pixels, one (K, 4)
+                array-like per image (for one image, that array alone);
+                e.g. a detector's output. Defaults to None.
 
         Returns:
             dict: ``predictions``, one entry per image: ``img_path`` (or
@@ -248,8 +254,10 @@ class VGInferencer(BaseInferencer):
             img_out_dir, pred_out_dir = '', ''
         images = self._inputs_to_list(inputs)
         per_image_texts = self._texts_per_image(images, texts)
+        per_image_proposals = self._proposals_per_image(images, proposals)
         preds = []
-        for batch in self.preprocess(images, per_image_texts, batch_size):
+        for batch in self.preprocess(images, per_image_texts, batch_size,
+                                     per_image_proposals):
             preds.extend(
                 self.forward(
                     batch, share_visual=share_visual, heatmaps=heatmaps))
@@ -302,13 +310,58 @@ class VGInferencer(BaseInferencer):
                         'give the text that describes the object to find.')
         return per_image
 
-    def preprocess(self, images: List[ImageType],
-                   per_image_texts: List[List[str]],
-                   batch_size: int) -> Iterator[Tuple[dict, List[int]]]:
+    def _proposals_per_image(
+            self, images: List[ImageType],
+            proposals: Optional[Sequence]) -> List[Optional[np.ndarray]]:
+        """One (K, 4) float32 array per image, or None per image for a
+        model without proposals; wrong input names the image."""
+        ranks = any(step['type'] == 'LoadVGProposals'
+                    for step in self.cfg.test_dataloader.dataset.pipeline)
+        if not ranks:
+            if proposals is not None:
+                raise ValueError(
+                    'proposals were given, but this model does not read '
+                    'them (its test pipeline has no LoadVGProposals)')
+            return [None] * len(images)
+        if proposals is None:
+            raise ValueError(
+                'This model ranks region proposals: pass proposals=, the '
+                'candidate boxes (xyxy, original pixels) of each image, '
+                "e.g. a detector's output")
+        if len(images) == 1 and np.asarray(proposals[0]).ndim == 1:
+            proposals = [proposals]
+        if len(proposals) != len(images):
+            raise ValueError(f'{len(images)} images but {len(proposals)} '
+                             'proposal lists: give one (K, 4) list per '
+                             'image')
+        arrays = []
+        for index, (image, boxes) in enumerate(zip(images, proposals)):
+            boxes = np.asarray(boxes, dtype=np.float32)
+            name = self._image_name(image, index)
+            if boxes.size and (boxes.ndim != 2 or boxes.shape[1] != 4):
+                raise ValueError(f'The proposals of image {name} must be '
+                                 f'(K, 4) xyxy boxes, got {boxes.shape}')
+            boxes = boxes.reshape(-1, 4)
+            empty = (boxes[:, 2] <= boxes[:, 0]) | (boxes[:, 3] <= boxes[:, 1])
+            if empty.any():
+                raise ValueError(
+                    f'Proposal {boxes[empty][0].tolist()} of image {name} '
+                    'has no area (xyxy boxes: x2 > x1, y2 > y1)')
+            arrays.append(boxes)
+        return arrays
+
+    def preprocess(
+        self,
+        images: List[ImageType],
+        per_image_texts: List[List[str]],
+        batch_size: int,
+        per_image_proposals: Optional[List[Optional[np.ndarray]]] = None
+    ) -> Iterator[Tuple[dict, List[int]]]:
         """Batches of ``batch_size`` images, each with all of its
         expressions: one (image, expression) pair per sample.
 
-        Each image is read once.
+        Each image is read once; its proposals, if any, go with each of
+        its expressions.
 
         Yields:
             tuple: the collated pairs and, for each pair, the index of its
@@ -320,13 +373,15 @@ class VGInferencer(BaseInferencer):
                 image_id = start + offset
                 image = images[image_id]
                 img = load_image(image, self._image_name(image, image_id))
+                record = dict(img=img, image_id=image_id)
+                boxes = (per_image_proposals or [None] * len(images))[image_id]
+                if boxes is not None:
+                    record.update(
+                        proposals=boxes,
+                        proposals_scores=np.ones(len(boxes), np.float32))
                 for text in per_image_texts[image_id]:
                     item = self.pipeline(
-                        dict(
-                            img=img,
-                            image_id=image_id,
-                            text=text,
-                            ori_text=text))
+                        dict(record, text=text, ori_text=text))
                     # The array loader sets img_path to None.
                     item['data_samples'].set_metainfo(
                         dict(

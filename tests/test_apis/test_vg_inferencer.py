@@ -13,7 +13,8 @@ from pycocotools import mask as mask_utils
 from mmvg.apis import VGInferencer, init_grounder
 from mmvg.datasets import prepare_synthetic
 from mmvg.registry import INFERENCERS
-from mmvg.testing import get_config_path, run_tool, shapes_image
+from mmvg.testing import (get_config_path, quick_start_checkpoint, run_tool,
+                          shapes_image)
 
 VLTVG_CONFIG = 'vltvg/vltvg_r18-tiny_bert-tiny_1xb32-2500i_synthetic.py'
 
@@ -265,3 +266,43 @@ def test_bad_input(inferencer, quick_start, tmp_path):
     del bare.cfg
     with pytest.raises(TypeError, match='model.cfg'):
         VGInferencer(bare)
+
+
+def test_region_ranking_model_takes_proposals(quick_start, tmp_path):
+    """VL-BERT ranks the given boxes (and the whole image): the answer is
+    one of them, in original pixels, and the same for each image alone
+    and in a batch; missing, misshapen or empty proposals name the
+    image."""
+    config_file, checkpoint = quick_start_checkpoint(
+        'vlbert/vlbert_r18-tiny_bert-tiny_1xb32-1500i_synthetic.py',
+        str(tmp_path))
+    inferencer = VGInferencer(config_file, checkpoint)
+    image = quick_start[2]
+    small = cv2.resize(cv2.imread(image), (90, 60))
+    boxes = [[[10, 12, 40, 50], [60, 20, 100, 64], [5, 5, 30, 20]],
+             [[2, 3, 40, 30], [50, 10, 88, 58]]]
+    texts = ['the red circle', 'the square']
+    together = inferencer([image, small], texts, proposals=boxes,
+                          batch_size=2)['predictions']
+    for i, img in enumerate([image, small]):
+        alone = inferencer(img, texts[i], proposals=boxes[i])['predictions']
+        box = alone[0]['expressions'][0]['bboxes'][0]
+        h, w = (cv2.imread(img) if isinstance(img, str) else img).shape[:2]
+        candidates = [[0, 0, w, h]] + boxes[i]
+        assert min(np.abs(np.subtract(box, c)).max()
+                   for c in candidates) < 1e-3, (box, candidates)
+        np.testing.assert_allclose(
+            together[i]['expressions'][0]['bboxes'][0], box, atol=1e-4)
+    with pytest.raises(ValueError, match='ranks region proposals'):
+        inferencer(image, 'the red circle')
+    with pytest.raises(ValueError, match='2 images but 1 proposal lists'):
+        inferencer([image, small], texts, proposals=[boxes[0]])
+    with pytest.raises(ValueError, match=r'shapes.jpg must be \(K, 4\)'):
+        inferencer(image, 'the red circle', proposals=[[1, 2, 3]])
+    with pytest.raises(ValueError, match=r'\[5.0, 5.0, 5.0, 9.0\].*no area'):
+        inferencer(image, 'the red circle', proposals=[[5, 5, 5, 9]])
+    # a model without proposals refuses them
+    config_file, checkpoint, _ = quick_start
+    with pytest.raises(ValueError, match='does not read them'):
+        VGInferencer(config_file, checkpoint)(
+            image, 'the red circle', proposals=boxes[0])
