@@ -10,9 +10,12 @@ Example::
 
 writes ``outputs/vis/shapes.jpg`` (every expression in its own colour)
 and ``outputs/preds/shapes.json``. Every expression is grounded in every
-image given (a file, several, or a folder).
+image given (a file, several, or a folder). A region-ranking model
+(VL-BERT) also needs ``--proposals boxes.json``, the candidate boxes of
+each image by file name: ``{"shapes.jpg": [[x1, y1, x2, y2], ...]}``.
 """  # noqa: E501
 import argparse
+import json
 import os
 import os.path as osp
 from typing import List, Optional
@@ -56,7 +59,22 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='do not save the predictions as JSON')
     parser.add_argument(
         '--print-result', action='store_true', help='print predictions')
+    parser.add_argument(
+        '--proposals',
+        help='JSON of candidate boxes (xyxy, original pixels) by image '
+        'file name, for region-ranking models (VL-BERT)')
     return parser.parse_args(argv)
+
+
+def read_proposals(path: str, images: List[str]) -> List[list]:
+    """The boxes of each image from ``{file name: boxes}``."""
+    with open(path) as f:
+        table = json.load(f)
+    for image in images:
+        if osp.basename(image) not in table:
+            raise KeyError(f'{path} has no proposals for {image} (its keys '
+                           'are image file names)')
+    return [table[osp.basename(image)] for image in images]
 
 
 def main(argv: Optional[List[str]] = None) -> dict:
@@ -78,7 +96,9 @@ def main(argv: Optional[List[str]] = None) -> dict:
         no_save_vis=args.no_save_vis,
         no_save_pred=args.no_save_pred,
         print_result=args.print_result,
-        out_dir=args.out_dir)
+        out_dir=args.out_dir,
+        proposals=read_proposals(args.proposals, images)
+        if args.proposals else None)
     for entry in result['predictions']:
         name = osp.splitext(osp.basename(entry['img_path']))[0]
         for expr in entry['expressions']:

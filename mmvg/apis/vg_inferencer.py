@@ -499,8 +499,10 @@ class VGInferencer(BaseInferencer):
         return dict(predictions=results, visualization=visualization)
 
 
-def inference_grounder(model: nn.Module, image: Union[str, np.ndarray],
-                       text: str) -> VGDataSample:
+def inference_grounder(model: nn.Module,
+                       image: Union[str, np.ndarray],
+                       text: str,
+                       proposals: Optional[Sequence] = None) -> VGDataSample:
     """Ground one expression in one image; :class:`VGInferencer` does
     many at once, draws and saves them.
 
@@ -509,6 +511,8 @@ def inference_grounder(model: nn.Module, image: Union[str, np.ndarray],
         image (str | np.ndarray): Image path, or a BGR uint8 (H, W, 3)
             array as OpenCV loads it.
         text (str): The referring expression.
+        proposals (Sequence, optional): (K, 4) candidate boxes, xyxy in
+            original pixels, for region-ranking models (VL-BERT).
 
     Returns:
         VGDataSample: ``pred_instances.bboxes`` (K, 4) xyxy and
@@ -518,5 +522,6 @@ def inference_grounder(model: nn.Module, image: Union[str, np.ndarray],
     if not isinstance(text, str):
         raise TypeError(f'text must be one expression (str), got '
                         f'{type(text).__name__}')
-    result = VGInferencer(model)(image, [text], return_datasamples=True)
+    result = VGInferencer(model)(
+        image, [text], return_datasamples=True, proposals=proposals)
     return result['predictions'][0][0]

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from mmvg.apis import inference_grounder, init_grounder
-from mmvg.testing import get_resource_dir
+from mmvg.testing import get_resource_dir, quick_start_checkpoint
 
 
 def load_demo():
@@ -71,6 +71,32 @@ def test_old_config_name_builds_the_renamed_config():
     with pytest.warns(FutureWarning, match='1xb32-2500i_synthetic'):
         model = init_grounder(old)
     assert type(model).__name__ == 'VLTVG'
+
+
+def test_demo_reads_proposals_for_a_ranking_model(quick_start, tmp_path):
+    """VL-BERT's answer is one of the file's boxes or the whole image;
+    an image missing from the file is named."""
+    config_file, checkpoint = quick_start_checkpoint(
+        'vlbert/vlbert_r18-tiny_bert-tiny_1xb32-1500i_synthetic.py',
+        str(tmp_path))
+    img_file = quick_start[2]
+    boxes = [[10, 12, 40, 50], [60, 20, 100, 64]]
+    table = tmp_path / 'boxes.json'
+    table.write_text(json.dumps({'shapes.jpg': boxes}))
+    args = [
+        img_file, config_file, '--weights', checkpoint, '--texts',
+        'the red circle', '--out-dir',
+        str(tmp_path / 'out'), '--no-save-vis'
+    ]
+    result = load_demo().main(args + ['--proposals', str(table)])
+    (box, ) = result['predictions'][0]['expressions'][0]['bboxes']
+    h, w = cv2.imread(img_file).shape[:2]
+    assert min(
+        np.abs(np.subtract(box, c)).max()
+        for c in [[0, 0, w, h]] + boxes) < 1e-3
+    table.write_text(json.dumps({'other.jpg': boxes}))
+    with pytest.raises(KeyError, match='no proposals for .*shapes.jpg'):
+        load_demo().main(args + ['--proposals', str(table)])
 
 
 def test_bad_input(quick_start, tmp_path):

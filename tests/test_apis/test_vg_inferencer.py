@@ -10,7 +10,7 @@ import torch
 from mmengine.config import Config
 from pycocotools import mask as mask_utils
 
-from mmvg.apis import VGInferencer, init_grounder
+from mmvg.apis import VGInferencer, inference_grounder, init_grounder
 from mmvg.datasets import prepare_synthetic
 from mmvg.registry import INFERENCERS
 from mmvg.testing import (get_config_path, quick_start_checkpoint, run_tool,
@@ -293,6 +293,12 @@ def test_region_ranking_model_takes_proposals(quick_start, tmp_path):
                    for c in candidates) < 1e-3, (box, candidates)
         np.testing.assert_allclose(
             together[i]['expressions'][0]['bboxes'][0], box, atol=1e-4)
+    sample = inference_grounder(
+        init_grounder(config_file, checkpoint), small, 'the square', boxes[1])
+    np.testing.assert_allclose(
+        sample.pred_instances.bboxes[0].numpy(),
+        together[1]['expressions'][0]['bboxes'][0],
+        atol=1e-4)
     with pytest.raises(ValueError, match='ranks region proposals'):
         inferencer(image, 'the red circle')
     with pytest.raises(ValueError, match='2 images but 1 proposal lists'):
