@@ -1,5 +1,5 @@
 # Copyright (c) mmvg contributors. All rights reserved.
-from typing import Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple, Union
 
 import numpy as np
 import pycocotools.mask as mask_utils
@@ -18,6 +18,7 @@ def demo_vg_inputs(batch_size: int = 2,
                    with_mask: bool = False,
                    flip: bool = False,
                    scale_factor: Tuple[float, float] = (1.0, 1.0),
+                   num_proposals: Union[int, Sequence[int]] = 0,
                    seed: int = 0) -> dict:
     """A batch as the dataloader gives it: uint8 images and data samples.
 
@@ -34,6 +35,11 @@ def demo_vg_inputs(batch_size: int = 2,
         with_mask (bool): Add ``gt_instances.masks``.
         flip (bool): Mark the samples as horizontally flipped.
         scale_factor (tuple[float, float]): (w, h) input / original.
+        num_proposals (int | Sequence[int]): Random boxes in each sample's
+            ``proposals`` (cycled over the batch), after the whole-image
+            box and the gt box, as ``LoadVGProposals`` and
+            ``PackVGInputs`` give them to region-ranking models; 0 adds
+            no ``proposals``. Defaults to 0.
         seed (int): Seed of the images and boxes.
 
     Returns:
@@ -77,6 +83,16 @@ def demo_vg_inputs(batch_size: int = 2,
             mask[0, int(y1):int(y2), int(x1):int(x2)] = 1
             gt.masks = BitmapMasks(mask, h, w)
         sample.gt_instances = gt
+        counts = ([num_proposals]
+                  if isinstance(num_proposals, int) else num_proposals)
+        count = counts[i % len(counts)]
+        if count:
+            corners = rng.uniform(0, 1, (count, 4)) * [w, h, w, h] / 2
+            corners[:, 2:] += corners[:, :2] + 4
+            boxes = np.concatenate([[[0, 0, w, h]], box, corners])
+            sample.proposals = InstanceData(
+                bboxes=torch.tensor(boxes, dtype=torch.float32),
+                scores=torch.ones(len(boxes)))
         samples.append(sample)
     return dict(inputs=inputs, data_samples=samples)
 

@@ -11,10 +11,11 @@ them alike. A process builds the model and its optimizer from the config
 training), then times ``--iters`` calls of ``train_step`` (data
 preprocessor, forward, backward, optimizer step) after ``--warmup``
 untimed ones, then the same for ``test_step``, on synthetic batches at the
-config's input size and batch size. Peak memory is the process's resident
-set (CPU) or ``torch.cuda.max_memory_allocated`` (GPU). The table gives
-the median over every timed step of every round, and the per-round
-medians, so a noisy round shows.
+config's input size and batch size (with ``--proposals`` random region
+proposals per image for a region-ranking model). Peak memory is the
+process's resident set (CPU) or ``torch.cuda.max_memory_allocated``
+(GPU). The table gives the median over every timed step of every round,
+and the per-round medians, so a noisy round shows.
 
 A setting is ``plain`` or options joined by ``+``:
 
@@ -67,6 +68,13 @@ def parse_args() -> argparse.Namespace:
         help='input size; default: the largest Resize scale in the config')
     parser.add_argument(
         '--words', type=int, default=20, help='words per expression')
+    parser.add_argument(
+        '--proposals',
+        type=int,
+        default=20,
+        help='random proposals per image (besides the whole image and the '
+        'target) for region-ranking configs, whose test pipeline has '
+        'LoadVGProposals')
     parser.add_argument('--iters', type=int, default=7)
     parser.add_argument('--warmup', type=int, default=2)
     parser.add_argument('--rounds', type=int, default=1)
@@ -159,6 +167,8 @@ def run_worker(args: argparse.Namespace, setting: str) -> dict:
         torch.autocast(device.split(':')[0], dtype=torch.bfloat16)
         if 'amp' in options else contextlib.nullcontext())
     with_mask = 'mask' in cfg.model.get('head', {}).get('type', '').lower()
+    ranks = any(step['type'] == 'LoadVGProposals'
+                for step in cfg.test_dataloader.dataset.pipeline)
     rng = torch.Generator().manual_seed(0)
     texts = [
         ' '.join(WORDS[int(i)] for i in torch.randint(
@@ -169,7 +179,8 @@ def run_worker(args: argparse.Namespace, setting: str) -> dict:
         batch_size=batch_size,
         image_shapes=[(height, width)],
         texts=texts,
-        with_mask=with_mask)
+        with_mask=with_mask,
+        num_proposals=args.proposals if ranks else 0)
 
     def sync():
         if device.startswith('cuda'):

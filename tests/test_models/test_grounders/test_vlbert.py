@@ -13,23 +13,6 @@ from mmvg.utils import register_all_modules
 register_all_modules()
 
 
-def add_proposals(batch, counts=(3, 5), seed=0):
-    """The whole-image box, the gt box and random boxes as proposals."""
-    generator = torch.Generator().manual_seed(seed)
-    for sample, count in zip(batch['data_samples'], counts):
-        h, w = sample.img_shape
-        size = torch.tensor([w, h, w, h]) / 2
-        boxes = torch.rand(count, 4, generator=generator) * size
-        boxes[:, 2:] += boxes[:, :2] + 4
-        sample.proposals = InstanceData(
-            bboxes=torch.cat([
-                torch.tensor([[0., 0., w, h]]), sample.gt_instances.bboxes,
-                boxes
-            ]),
-            scores=torch.ones(count + 2))
-    return batch
-
-
 @pytest.fixture(scope='module')
 def model(word_vocab_file):
     cfg = get_grounder_cfg('_base_/models/vlbert_r18-tiny.py')
@@ -57,7 +40,7 @@ def test_parameters_match_the_official_model():
 
 def test_loss_reaches_every_parameter(model):
     model.train()
-    data = model.data_preprocessor(add_proposals(demo_vg_inputs()), True)
+    data = model.data_preprocessor(demo_vg_inputs(num_proposals=(3, 5)), True)
     losses = model(**data, mode='loss')
     assert set(losses) == {'loss_cls', 'category.loss_cls'}
     assert all(loss > 0 for loss in losses.values())
@@ -73,12 +56,11 @@ def test_predict_ranks_and_maps_the_best_proposal(model):
     """The best-scoring proposal, mapped back through the flip and the
     resize; padding proposals never win."""
     model.eval()
-    batch = add_proposals(
-        demo_vg_inputs(
-            image_shapes=((64, 64), (48, 80)),
-            flip=True,
-            scale_factor=(0.5, 0.5)),
-        counts=(6, 2))
+    batch = demo_vg_inputs(
+        image_shapes=((64, 64), (48, 80)),
+        flip=True,
+        scale_factor=(0.5, 0.5),
+        num_proposals=(6, 2))
     data = model.data_preprocessor(batch, False)
     with torch.no_grad():
         logits, boxes, mask = model(**copy.deepcopy(data), mode='tensor')
@@ -99,11 +81,10 @@ def test_regions_do_not_depend_on_the_rest_of_the_batch(model):
     """Words and regions are packed without gaps per sample: a sample's
     scores are the same alone and beside a longer one."""
     model.eval()
-    batch = add_proposals(
-        demo_vg_inputs(
-            batch_size=2,
-            texts=('blue', 'the red circle on the left on the left')),
-        counts=(2, 7))
+    batch = demo_vg_inputs(
+        batch_size=2,
+        texts=('blue', 'the red circle on the left on the left'),
+        num_proposals=(2, 7))
     with torch.no_grad():
         together = model(
             **model.data_preprocessor(copy.deepcopy(batch), False),
@@ -123,7 +104,7 @@ def test_missing_or_partial_proposals_name_the_record(model):
     data = model.data_preprocessor(copy.deepcopy(batch), False)
     with pytest.raises(KeyError, match='demo_0.jpg.*LoadVGProposals'):
         model(**data, mode='predict')
-    batch = add_proposals(batch)
+    batch = demo_vg_inputs(num_proposals=3)
     batch['data_samples'][1].proposals.bboxes[0] = torch.tensor(
         [0., 0., 10., 10.])
     data = model.data_preprocessor(batch, False)
