@@ -8,7 +8,8 @@ from .named_datasets import (Flickr30kEntitiesDataset, GRefCOCODataset,
                              RefCOCOgDataset, RefCOCOPlusDataset,
                              ReferItDataset)
 from .synthetic import SyntheticDataset, prepare_synthetic
-from .tokenizers import HFTokenizer, WordVocabTokenizer, build_word_vocab
+from .tokenizers import (BEiT3Tokenizer, HFTokenizer, WordVocabTokenizer,
+                         build_word_vocab)
 from .transforms import *  # noqa: F401,F403
 from .vg_dataset import VGDataset
 
@@ -16,6 +17,6 @@ __all__ = [
     'VGDataset', 'RefCOCODataset', 'RefCOCOPlusDataset', 'RefCOCOgDataset',
     'ReferItDataset', 'Flickr30kEntitiesDataset', 'GRefCOCODataset',
     'MixedPretrainDataset', 'SyntheticDataset', 'prepare_synthetic',
-    'load_canonical', 'dump_canonical', 'HFTokenizer', 'WordVocabTokenizer',
-    'build_word_vocab'
+    'load_canonical', 'dump_canonical', 'BEiT3Tokenizer', 'HFTokenizer',
+    'WordVocabTokenizer', 'build_word_vocab'
 ]

@@ -7,6 +7,7 @@ can swap them. A tokenizer's ``max_length`` is the one place a model cuts
 its text.
 """
 import json
+import os.path as osp
 import re
 import warnings
 from collections import Counter
@@ -23,15 +24,17 @@ _PUNCT = re.compile(r'''[.,'!?"()*#:;]''')
 VOCAB_ORDERS = ('frequency', 'first_seen')
 
 
-def split_words(text: str) -> list:
-    """Lower-case, drop punctuation, split on spaces, hyphens, slashes.
+def clean_expression(text: str) -> str:
+    """Lower-case, delete punctuation, make ``-`` and ``/`` spaces.
 
-    The same rule as the official SimREC/MCN data code (the same
-    characters deleted after lower-casing, then ``-`` and ``/`` made
-    spaces and the text split on whitespace).
+    The cleaning of the official SimREC/MCN and ALVG/SimVG data code.
     """
-    text = _PUNCT.sub('', text.lower())
-    return text.replace('-', ' ').replace('/', ' ').split()
+    return _PUNCT.sub('', text.lower()).replace('-', ' ').replace('/', ' ')
+
+
+def split_words(text: str) -> list:
+    """:func:`clean_expression`, then split on whitespace."""
+    return clean_expression(text).split()
 
 
 def build_word_vocab(texts: Iterable[str],
@@ -210,3 +213,63 @@ class HFTokenizer:
             truncation=True,
             padding='max_length' if self.pad_to_max_length else False)
         return {k: torch.tensor(v, dtype=torch.long) for k, v in out.items()}
+
+
+@TASK_UTILS.register_module()
+class BEiT3Tokenizer:
+    """The BEiT-3 tokenizer (ALVG, SimVG): SentencePiece with XLM-R ids.
+
+    The expression is cleaned as the official ALVG/SimVG code does
+    (:func:`clean_expression`), split into pieces by the SentencePiece
+    model ``beit3.spm`` and numbered as fairseq's XLM-R dictionary does:
+    ``<s>`` 0, ``<pad>`` 1, ``</s>`` 2, ``<unk>`` 3, every other piece its
+    SentencePiece id + 1 (the ids of ``transformers.XLMRobertaTokenizer``
+    on the same file). At most ``max_length - 2`` pieces are kept between
+    ``<s>`` and ``</s>``. An expression left with no piece after cleaning
+    (only punctuation) becomes ``<s></s>``, where the official loader
+    raises, so that every sample still predicts.
+
+    Args:
+        spm_file (str): The SentencePiece model ``beit3.spm`` of the BEiT-3
+            release (github.com/microsoft/unilm, folder ``beit3``). Read on
+            first use; nothing is downloaded.
+        max_length (int): The length text is cut to, ``<s>`` and ``</s>``
+            included. Defaults to 20 (ALVG, SimVG).
+        pad_to_max_length (bool): Pad with ``<pad>`` to ``max_length``.
+            Defaults to True.
+    """
+    BOS, PAD, EOS, UNK = 0, 1, 2, 3
+
+    def __init__(self,
+                 spm_file: str,
+                 max_length: int = 20,
+                 pad_to_max_length: bool = True) -> None:
+        if max_length < 2:
+            raise ValueError('max_length must leave room for <s> and </s>, '
+                             f'got {max_length}')
+        self.spm_file = spm_file
+        self.max_length = max_length
+        self.pad_to_max_length = pad_to_max_length
+        self._processor = None
+
+    @property
+    def processor(self):
+        if self._processor is None:
+            if not osp.isfile(self.spm_file):
+                raise FileNotFoundError(
+                    f'SentencePiece model not found: {self.spm_file}. Get '
+                    '"beit3.spm" from the BEiT-3 release '
+                    '(https://github.com/microsoft/unilm/tree/master/beit3, '
+                    'section "Text Tokenizer") and put it there.')
+            import sentencepiece
+            self._processor = sentencepiece.SentencePieceProcessor(
+                model_file=self.spm_file)
+        return self._processor
+
+    def __call__(self, text: str) -> Dict[str, torch.Tensor]:
+        pieces = self.processor.encode(clean_expression(text))
+        # SentencePiece's <unk> is 0; fairseq's dictionary shifts the rest
+        # by one to make room for <pad>.
+        ids = [i + 1 if i else self.UNK for i in pieces]
+        ids = [self.BOS] + ids[:self.max_length - 2] + [self.EOS]
+        return _pad(ids, self.max_length, self.PAD, self.pad_to_max_length)
