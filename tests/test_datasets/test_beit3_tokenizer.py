@@ -14,7 +14,6 @@ WORDS = [
 ]
 PUNCT = ['.', ',', "'", '!', '?', '"', '(', ')', '*', '#', ':', ';', '-', '/']
 
-
 # Characters absent from the SentencePiece training text: <unk> pieces.
 UNSEEN = ['Xylophone', 'ÆØÅ', 'ß¿', 'Ωmega']
 
@@ -24,9 +23,7 @@ def expressions(n: int, seed: int, vocabulary: list = WORDS) -> list:
     rng = random.Random(seed)
     out = []
     for _ in range(n):
-        words = [
-            rng.choice(vocabulary) for _ in range(rng.randint(1, 14))
-        ]
+        words = [rng.choice(vocabulary) for _ in range(rng.randint(1, 14))]
         text = ''
         for w in words:
             text += w if rng.random() < 0.7 else w.upper()
@@ -41,8 +38,8 @@ def spm_file(tmp_path_factory):
     import sentencepiece
     root = tmp_path_factory.mktemp('spm')
     corpus = root / 'corpus.txt'
-    corpus.write_text('\n'.join(expressions(400, seed=0)).lower(),
-                      encoding='utf-8')
+    corpus.write_text(
+        '\n'.join(expressions(400, seed=0)).lower(), encoding='utf-8')
     sentencepiece.SentencePieceTrainer.train(
         input=str(corpus),
         model_prefix=str(root / 'beit3'),
@@ -107,3 +104,25 @@ def test_missing_spm_names_path_and_source(tmp_path):
     assert 'microsoft/unilm' in str(e.value)
     with pytest.raises(ValueError, match='max_length'):
         BEiT3Tokenizer(spm_file=missing, max_length=1)
+
+
+def test_synthetic_sentencepiece_model(tmp_path):
+    """The synthetic dataset's own SentencePiece model covers its
+    expressions: no <unk>, the same file from the same data."""
+    from mmvg.datasets import load_canonical
+    from mmvg.datasets.importers.synthetic import prepare_synthetic
+    from mmvg.datasets.importers.vocab import write_sentencepiece_model
+    data_root = str(tmp_path / 'synthetic')
+    prepare_synthetic(data_root, num_images=12, seed=0)
+    ann_dir = tmp_path / 'synthetic' / 'annotations'
+    spm_file = ann_dir / 'synthetic.spm'
+    tok = BEiT3Tokenizer(spm_file=str(spm_file))
+    _, records = load_canonical(str(ann_dir / 'synthetic_unc_val.json'))
+    for record in records:
+        ids = tok(record['text'])['input_ids'].tolist()
+        assert BEiT3Tokenizer.UNK not in ids, record['text']
+        assert len(ids) == 20 and ids[0] == 0 and 2 in ids
+    again = tmp_path / 'again.spm'
+    write_sentencepiece_model([str(ann_dir / 'synthetic_unc_train.json')],
+                              str(again))
+    assert again.read_bytes() == spm_file.read_bytes()

@@ -8,8 +8,10 @@
 #   python data_tools/build_vocab.py \
 #       data/synthetic/annotations/synthetic_unc_train.json \
 #       --out data/synthetic/annotations/vocab.json
-# The word vocabulary (annotations/vocab.json) is read by the tokenizer
-# of the quick-start models (_base_/models/*-tiny.py), not here.
+# The word vocabulary (annotations/vocab.json) and the SentencePiece model
+# of the BEiT-3 models (annotations/synthetic.spm, written only by
+# SyntheticDataset or make_synthetic.py --prepare) are read by the
+# tokenizers of the quick-start models (_base_/models/*-tiny.py), not here.
 dataset_type = 'SyntheticDataset'
 data_root = 'data/synthetic/'
 ann_prefix = 'annotations/synthetic_unc_'

@@ -41,7 +41,7 @@ import numpy as np
 
 from .proposals import import_proposals
 from .refer import run_refer_import
-from .vocab import write_word_vocab
+from .vocab import write_sentencepiece_model, write_word_vocab
 
 COLOURS: Dict[str, Tuple[int, int, int]] = {  # BGR, as OpenCV writes
     'red': (40, 40, 220),
@@ -401,7 +401,9 @@ def prepare_synthetic(data_root: str,
     Each step whose output is missing runs: :func:`generate` (images and
     raw refer files), the refer importer
     (``annotations/synthetic_unc_<split>.json``), the word vocabulary
-    of the train split (``annotations/vocab.json``) and the proposals
+    and the SentencePiece model of the train split
+    (``annotations/vocab.json``, ``annotations/synthetic.spm``) and the
+    proposals
     (:func:`import_synthetic_proposals`): the files that
     ``configs/_base_/datasets/synthetic.py`` and the two-stage configs
     read.
@@ -419,6 +421,7 @@ def prepare_synthetic(data_root: str,
     ann_dir = osp.join(data_root, 'annotations')
     refer_dir = osp.join(data_root, 'refcoco')
     vocab_file = osp.join(ann_dir, 'vocab.json')
+    spm_file = osp.join(ann_dir, 'synthetic.spm')
     ann_files = [
         osp.join(ann_dir, f'synthetic_unc_{split}.json') for split in SPLITS
     ]
@@ -428,7 +431,8 @@ def prepare_synthetic(data_root: str,
     ]
     missing_grefs = grefcoco and not osp.isfile(
         osp.join(data_root, 'grefcoco', 'grefs(unc).json'))
-    if (osp.isfile(vocab_file) and all(map(osp.isfile, ann_files))
+    if (osp.isfile(vocab_file) and osp.isfile(spm_file)
+            and all(map(osp.isfile, ann_files))
             and all(map(osp.isfile, proposal_files)) and not missing_grefs):
         return False
     if missing_grefs or not osp.isfile(osp.join(refer_dir, 'refs(unc).p')):
@@ -447,6 +451,8 @@ def prepare_synthetic(data_root: str,
             image_dir='train2014')
     # Train expressions only: a vocabulary from val would leak its words.
     write_word_vocab(ann_files[:1], vocab_file)
+    if not osp.isfile(spm_file):
+        write_sentencepiece_model(ann_files[:1], spm_file)
     if not all(map(osp.isfile, proposal_files)):
         import_synthetic_proposals(data_root, seed)
     return True

@@ -1,11 +1,13 @@
 # Copyright (c) mmvg contributors. All rights reserved.
 """The word vocabulary file of LSTM/GRU text encoders
-(``data_tools/build_vocab.py``, the synthetic dataset's preparation)."""
+(``data_tools/build_vocab.py``, the synthetic dataset's preparation) and
+the synthetic dataset's SentencePiece model (tiny BEiT-3 models)."""
+import io
 import json
 from typing import List, Sequence, Tuple
 
 from ..canonical import load_canonical
-from ..tokenizers import build_word_vocab
+from ..tokenizers import build_word_vocab, clean_expression
 
 
 def write_word_vocab(ann_files: Sequence[str],
@@ -46,3 +48,40 @@ def write_word_vocab(ann_files: Sequence[str],
     with open(out_file, 'w', encoding='utf-8') as f:
         json.dump(vocab, f, indent=0)
     return len(vocab), len(texts)
+
+
+def write_sentencepiece_model(ann_files: Sequence[str],
+                              out_file: str,
+                              vocab_size: int = 64) -> None:
+    """Train a unigram SentencePiece model (the kind of BEiT-3's
+    ``beit3.spm``) on the cleaned expressions of canonical files.
+
+    The quick starts of BEiT-3 models read it through
+    :class:`~mmvg.datasets.BEiT3Tokenizer` in place of ``beit3.spm``,
+    whose 64,000 pieces a tiny model cannot afford. Pass training splits
+    only, as for :func:`write_word_vocab`. One thread, so that the same
+    expressions give the same file.
+
+    Args:
+        ann_files (Sequence[str]): Canonical files of training splits.
+        out_file (str): The model file to write.
+        vocab_size (int): At most this many pieces. Defaults to 64.
+    """
+    import sentencepiece
+    texts = []
+    for path in ann_files:
+        texts.extend(
+            clean_expression(r['text']) for r in load_canonical(path)[1])
+    model = io.BytesIO()
+    # Trained from memory: the file records no temporary path.
+    sentencepiece.SentencePieceTrainer.train(
+        sentence_iterator=iter(texts),
+        model_writer=model,
+        vocab_size=vocab_size,
+        hard_vocab_limit=False,
+        model_type='unigram',
+        character_coverage=1.0,
+        num_threads=1,
+        minloglevel=2)
+    with open(out_file, 'wb') as f:
+        f.write(model.getvalue())
