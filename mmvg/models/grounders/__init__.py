@@ -1,4 +1,5 @@
 # Copyright (c) mmvg contributors. All rights reserved.
+from .alvg import ALVG
 from .base_grounder import BaseGrounder
 from .lavt import LAVT, LAVTOne
 from .mcn import MCN
@@ -7,5 +8,6 @@ from .vlbert import VLBERT
 from .vltvg import VLTVG
 
 __all__ = [
-    'BaseGrounder', 'LAVT', 'LAVTOne', 'MCN', 'SimREC', 'VLBERT', 'VLTVG'
+    'ALVG', 'BaseGrounder', 'LAVT', 'LAVTOne', 'MCN', 'SimREC', 'VLBERT',
+    'VLTVG'
 ]

@@ -1,4 +1,5 @@
 # Copyright (c) mmvg contributors. All rights reserved.
+from .alvg_head import ALVGHead
 from .base_vg_head import (BaseVGHead, first_gt_boxes, gt_categories,
                            gt_mask_union, require_gt, unpack_vg_gt_instances)
 from .box_map_head import BoxMapHead
@@ -11,8 +12,8 @@ from .simrec_head import SimRECHead
 from .vltvg_head import VLTVGHead
 
 __all__ = [
-    'BaseVGHead', 'BoxMapHead', 'CellCategoryHead', 'LAVTMaskHead', 'MCNHead',
-    'RegionCategoryHead', 'RegionRankHead', 'regions_on_target',
+    'ALVGHead', 'BaseVGHead', 'BoxMapHead', 'CellCategoryHead', 'LAVTMaskHead',
+    'MCNHead', 'RegionCategoryHead', 'RegionRankHead', 'regions_on_target',
     'gt_categories', 'SimRECHead', 'VLTVGHead', 'first_gt_boxes',
     'gt_mask_union', 'require_gt', 'unpack_vg_gt_instances'
 ]

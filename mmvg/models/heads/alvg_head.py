@@ -1,0 +1,500 @@
+# Copyright (c) mmvg contributors. All rights reserved.
+"""ALVG's DETR-like head on BEiT-3 features."""
+from typing import Dict, List, Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+from mmdet.models.layers import MLP, SinePositionalEncoding
+from mmdet.structures.bbox import bbox_cxcywh_to_xyxy, bbox_xyxy_to_cxcywh
+from mmdet.utils import reduce_mean
+from mmengine.structures import InstanceData
+from torch import Tensor, nn
+
+from mmvg.models.layers import (ALVGDecoder, ALVGMaskHead, ImgEnhance,
+                                TextGuidedQueryGenerator, pool_text,
+                                text_sine_position)
+from mmvg.registry import MODELS, TASK_UTILS
+from ..utils import boxes_to_original, crop_to_image, masks_to_original
+from .base_vg_head import BaseVGHead, require_gt
+
+
+def _gt_field(gt: InstanceData, meta: dict, field: str, head: str):
+    """``gt.<field>`` (possibly empty: a no-target sample), or the error of
+    :func:`require_gt` naming the record when the field is missing."""
+    if field not in gt:
+        require_gt(gt, meta, field, head)
+    return gt.get(field)
+
+
+@MODELS.register_module()
+class ALVGHead(BaseVGHead):
+    """The head of ALVG (Wang et al., NeurIPS 2024; a SimVG descendant).
+
+    BEiT-3's patch and word features are projected to ``embed_dims``;
+    the patches get 2-D sine positions and the words 1-D ones. A
+    text-guided query generator turns learnt embeddings and the words into
+    query positions; :class:`ImgEnhance` gates the image by its relevance
+    to the max-pooled text; a decoder of zero targets attends to the gated
+    image, and every layer's queries go through a 2-way (object,
+    no-object) classifier and a box MLP. A mask head predicts one mask per
+    expression from the gated image.
+
+    Training (as the official criterion): Hungarian matching of each
+    decoder layer's queries to the gt boxes (class 1, L1 5, GIoU 2),
+    softmax cross-entropy with no-object weight 0.1, L1 and GIoU on the
+    matched boxes, all averaged over the gt boxes of the batch; focal and
+    Dice losses on the mask against the union of the gt masks; and two
+    attention-supervision losses. A no-target sample (gRefCOCO) has no gt
+    box: all its queries learn no-object, and its mask target is empty.
+
+    The attention losses live here rather than in an auxiliary head: they
+    read the head's own intermediate maps (the enhancement score and each
+    layer's cross-attention) and its last-layer Hungarian matching, none
+    of which is a grounder feature.
+
+    - ``loss_score_attn``: ``-sum(target * score) / N``, where the target
+      spreads +1 over the gt region (masks when ``with_mask``, else boxes;
+      area-resized to the feature grid, several targets averaged) and -1
+      evenly over the rest; -1 everywhere for a no-target sample.
+    - ``loss_decoder_attn``: ``(total - inside) / (inside + 0.001)`` of
+      each matched query's attention inside its target's region. With one
+      query the layers' maps are summed first and the sum is divided by
+      ``N * layers``; with several it is per layer and matched query,
+      divided by their number (the official code has both paths).
+
+    Reads ``img_feats`` (N, C, h, w), ``img_mask`` (N, h, w) True on
+    padding, ``text_feats`` (N, L, C) and ``text_mask`` (N, L) True on
+    padding.
+
+    Official checkpoint keys (``TextGuidedQuerySelectKDDETRHead``) map by
+    prefix: ``input_proj`` / ``input_text_proj`` / ``mask_head`` keep
+    their names; ``query_embed`` -> ``query_generator.query_embed``;
+    ``text_guided_query_generation_transformer`` ->
+    ``query_generator.decoder`` (and inside mmdet's layers
+    ``attentions.0`` -> ``self_attn``, ``attentions.1`` -> ``cross_attn``,
+    ``ffns.0`` -> ``ffn``, ``post_norm_layer`` -> ``post_norm``);
+    ``transformer.img_enhance`` -> ``img_enhance``;
+    ``transformer.decoder`` -> ``decoder``; ``class_embed_decoder`` ->
+    ``cls_branch``; ``bbox_embed_decoder`` -> ``reg_branch``;
+    ``class_embed_token`` / ``bbox_embed_token`` -> ``cls_token_branch``
+    / ``reg_token_branch``. ``criterion.empty_weight`` ([1, 0.1]) is the
+    ``loss_cls`` class weight here, not a buffer.
+
+    Args:
+        in_channels (int): Channels of the BEiT-3 features. Defaults to
+            768 (ViT-B).
+        embed_dims (int): Head channels. Defaults to 256.
+        num_queries (int): Queries: 1 for REC, 10 for gRefCOCO. Defaults
+            to 1.
+        query_generator (dict): :class:`TextGuidedQueryGenerator`
+            arguments besides ``num_queries`` and ``embed_dims``.
+        decoder (dict): :class:`ALVGDecoder` arguments besides
+            ``chain_queries``. Defaults to 3 layers.
+        with_mask (bool): Train and predict the mask (REC+RES, gRefCOCO
+            GRES). Box-only configs keep the mask head (its weights are in
+            the checkpoints) but leave it untrained, which distributed
+            training must allow (``find_unused_parameters=True``).
+            Defaults to True.
+        score_thr (float, optional): None predicts the best query (REC:
+            one referred object); a number keeps every query scoring at
+            least that, best first, possibly none (gRefCOCO). With masks,
+            each kept box carries the expression's one mask, so no kept
+            box means an empty mask. Defaults to None.
+        text_pos_int_freq (bool): Integer-cast text position frequencies
+            (:func:`text_sine_position`). Defaults to True (trained so).
+        chain_decoder_queries (bool): See :class:`ALVGDecoder`. Defaults to
+            False (trained so).
+        mask_loss_double_sigmoid (bool): Apply the focal and Dice losses to
+            the mask probabilities as if they were logits (a second
+            sigmoid), as the official criterion does on its sigmoid
+            output. Defaults to True (trained so).
+        text_pool_quirk (bool): Pool the text the official way
+            (:func:`pool_text`). Defaults to True (trained so).
+        loss_cls (dict): Softmax cross-entropy with the no-object weight.
+        loss_bbox (dict): L1 on normalised cxcywh boxes.
+        loss_iou (dict): GIoU loss.
+        loss_mask (dict): Mask focal loss.
+        loss_dice (dict): Mask Dice loss (naive Dice, smoothing 1).
+        score_attn_loss_weight (float): 40 (ViT-B), 32 (ViT-L), 0
+            (gRefCOCO). Defaults to 40.
+        decoder_attn_loss_weight (float): 1, or 0 (gRefCOCO). Defaults to
+            1.
+        assigner (dict): The Hungarian assigner and its costs.
+        init_cfg (dict, optional): The initialization config.
+    """
+
+    def __init__(self,
+                 in_channels: int = 768,
+                 embed_dims: int = 256,
+                 num_queries: int = 1,
+                 query_generator: dict = dict(),
+                 decoder: dict = dict(num_layers=3),
+                 with_mask: bool = True,
+                 score_thr: Optional[float] = None,
+                 text_pos_int_freq: bool = True,
+                 chain_decoder_queries: bool = False,
+                 mask_loss_double_sigmoid: bool = True,
+                 text_pool_quirk: bool = True,
+                 loss_cls: dict = dict(
+                     type='CrossEntropyLoss',
+                     use_sigmoid=False,
+                     class_weight=[1.0, 0.1],
+                     loss_weight=1.0),
+                 loss_bbox: dict = dict(type='L1Loss', loss_weight=5.0),
+                 loss_iou: dict = dict(type='GIoULoss', loss_weight=2.0),
+                 loss_mask: dict = dict(
+                     type='FocalLoss',
+                     use_sigmoid=True,
+                     gamma=2.0,
+                     alpha=0.25,
+                     loss_weight=15.0),
+                 loss_dice: dict = dict(
+                     type='DiceLoss',
+                     use_sigmoid=True,
+                     activate=True,
+                     naive_dice=True,
+                     eps=1.0,
+                     loss_weight=6.0),
+                 score_attn_loss_weight: float = 40.0,
+                 decoder_attn_loss_weight: float = 1.0,
+                 assigner: dict = dict(
+                     type='HungarianAssigner',
+                     match_costs=[
+                         dict(type='ClassificationCost', weight=1.0),
+                         dict(
+                             type='BBoxL1Cost', weight=5.0, box_format='xywh'),
+                         dict(type='IoUCost', iou_mode='giou', weight=2.0)
+                     ]),
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        self.num_queries = num_queries
+        self.with_mask = with_mask
+        self.score_thr = score_thr
+        self.text_pos_int_freq = text_pos_int_freq
+        self.mask_loss_double_sigmoid = mask_loss_double_sigmoid
+        self.text_pool_quirk = text_pool_quirk
+        self.score_attn_loss_weight = score_attn_loss_weight
+        self.decoder_attn_loss_weight = decoder_attn_loss_weight
+
+        self.input_proj = nn.Conv2d(in_channels, embed_dims, 1)
+        self.input_text_proj = nn.Linear(in_channels, embed_dims)
+        self.positional_encoding = SinePositionalEncoding(
+            num_feats=embed_dims // 2, normalize=True)
+        self.query_generator = TextGuidedQueryGenerator(
+            num_queries=num_queries, embed_dims=embed_dims, **query_generator)
+        self.img_enhance = ImgEnhance(embed_dims)
+        self.decoder = ALVGDecoder(
+            chain_queries=chain_decoder_queries, **decoder)
+        self.cls_branch = nn.Linear(embed_dims, 2)
+        self.reg_branch = MLP(embed_dims, embed_dims, 4, 3)
+        # Trained by no official loss, never used; kept so that the
+        # official checkpoints load strictly.
+        self.cls_token_branch = nn.Linear(embed_dims, 2)
+        self.reg_token_branch = MLP(embed_dims, embed_dims, 4, 3)
+        self.mask_head = ALVGMaskHead(embed_dims)
+
+        self.loss_cls = MODELS.build(loss_cls)
+        self.loss_bbox = MODELS.build(loss_bbox)
+        self.loss_iou = MODELS.build(loss_iou)
+        self.loss_mask = MODELS.build(loss_mask)
+        self.loss_dice = MODELS.build(loss_dice)
+        self.assigner = TASK_UTILS.build(assigner)
+
+    def forward(self, feats: Dict[str, Tensor]) -> Tuple[Tensor, ...]:
+        """Run the head.
+
+        Returns:
+            tuple[Tensor]: ``cls_scores`` (S, N, Q, 2) logits (object,
+            no-object) and ``bbox_preds`` (S, N, Q, 4) normalised cxcywh of
+            the S decoder layers; ``mask_logits`` (N, 8h, 8w); ``scores``
+            (N, h, w), the enhancement score; ``attn_maps`` (S, N, Q, h, w),
+            the decoder's cross-attention.
+        """
+        img = self.input_proj(feats['img_feats'])
+        img_mask = feats['img_mask']
+        batch, channels, h, w = img.shape
+        # The sine encoding is float32; under fp16/bf16 it must follow.
+        img_pos = self.positional_encoding(img_mask).to(img.dtype)
+        text = self.input_text_proj(feats['text_feats'])
+        text_mask = feats['text_mask']
+        text_pos = text_sine_position(
+            text.size(1), channels,
+            self.text_pos_int_freq).to(text)[None].expand(batch, -1, -1)
+        pooled = pool_text(text, text_mask, self.text_pool_quirk)
+        query_pos = self.query_generator(text, text_pos, text_mask, pooled)
+
+        img_pos = img_pos.flatten(2).transpose(1, 2)
+        memory, score = self.img_enhance(
+            img.flatten(2).transpose(1, 2), img_pos, pooled)
+        queries, attn = self.decoder(query_pos, memory, img_pos,
+                                     img_mask.flatten(1))
+        cls_scores = self.cls_branch(queries)
+        bbox_preds = self.reg_branch(queries).sigmoid()
+        mask_logits = self.mask_head(
+            memory.transpose(1, 2).reshape(batch, channels, h, w),
+            img_pos.transpose(1, 2).reshape(batch, channels, h, w))
+        return (cls_scores, bbox_preds, mask_logits,
+                score.reshape(batch, h,
+                              w), attn.reshape(*attn.shape[:3], h, w))
+
+    def loss_by_feat(self, cls_scores: Tensor, bbox_preds: Tensor,
+                     mask_logits: Tensor, scores: Tensor, attn_maps: Tensor,
+                     batch_gt_instances: List[InstanceData],
+                     batch_img_metas: List[dict]) -> Dict[str, Tensor]:
+        """The losses; see the class docstring.
+
+        Args:
+            cls_scores, bbox_preds, mask_logits, scores, attn_maps: See
+                :meth:`forward`.
+            batch_gt_instances (list[InstanceData]): ``bboxes`` (xyxy,
+                input pixels; none for a no-target sample) and, with
+                ``with_mask``, ``masks``.
+            batch_img_metas (list[dict]): Metainfo.
+
+        Returns:
+            dict[str, Tensor]: ``loss_cls``, ``loss_bbox``, ``loss_iou``
+            of the last layer and ``d{i}.``-prefixed ones of the earlier
+            layers; ``loss_mask``/``loss_dice`` with ``with_mask``;
+            ``loss_score_attn``/``loss_decoder_attn`` when weighted.
+        """
+        name = type(self).__name__
+        pad_h, pad_w = batch_img_metas[0]['batch_input_shape']
+        factor = cls_scores.new_tensor([pad_w, pad_h, pad_w, pad_h])
+        gt_boxes = [
+            torch.as_tensor(
+                _gt_field(gt, meta, 'bboxes', name),
+                dtype=torch.float32,
+                device=cls_scores.device).reshape(-1, 4) / factor
+            for gt, meta in zip(batch_gt_instances, batch_img_metas)
+        ]
+        num_boxes = reduce_mean(
+            cls_scores.new_tensor(sum(len(b)
+                                      for b in gt_boxes))).clamp(min=1).item()
+
+        losses, num_layers = {}, len(cls_scores)
+        for layer in range(num_layers):
+            prefix = '' if layer == num_layers - 1 else f'd{layer}.'
+            matches, layer_losses = self._layer_losses(cls_scores[layer],
+                                                       bbox_preds[layer],
+                                                       gt_boxes, num_boxes)
+            for key, value in layer_losses.items():
+                losses[prefix + key] = value
+        # `matches` is the last layer's: the attention losses use it for
+        # every layer, as the official code does.
+
+        regions = None
+        if self.with_mask:
+            masks = [
+                self._padded_masks(
+                    _gt_field(gt, meta, 'masks', name), (pad_h, pad_w),
+                    mask_logits.device)
+                for gt, meta in zip(batch_gt_instances, batch_img_metas)
+            ]
+            losses.update(self._mask_losses(mask_logits, masks, num_boxes))
+            regions = masks
+        if self.score_attn_loss_weight or self.decoder_attn_loss_weight:
+            if regions is None:
+                regions = [
+                    self._box_maps(boxes * factor, (pad_h, pad_w))
+                    for boxes in gt_boxes
+                ]
+            losses.update(
+                self._attention_losses(scores, attn_maps, regions, matches))
+        return losses
+
+    def _layer_losses(self, cls_scores: Tensor, bbox_preds: Tensor,
+                      gt_boxes: List[Tensor], num_boxes: float):
+        """Match one layer's queries and compute its box losses.
+
+        Returns:
+            tuple: The matches, per sample ``(query_ids, gt_ids)``, and
+            the layer's ``loss_cls``, ``loss_bbox``, ``loss_iou``.
+        """
+        matches = []
+        labels = torch.ones(
+            cls_scores.shape[:2], dtype=torch.long, device=cls_scores.device)
+        for i, (scores, boxes,
+                gt) in enumerate(zip(cls_scores, bbox_preds, gt_boxes)):
+            result = self.assigner.assign(
+                InstanceData(
+                    scores=scores.detach(),
+                    bboxes=bbox_cxcywh_to_xyxy(boxes.detach())),
+                InstanceData(
+                    bboxes=gt, labels=gt.new_zeros(len(gt), dtype=torch.long)),
+                img_meta=dict(img_shape=(1, 1)))
+            query_ids = torch.nonzero(result.gt_inds > 0)[:, 0]
+            gt_ids = result.gt_inds[query_ids] - 1
+            labels[i, query_ids] = 0
+            matches.append((query_ids, gt_ids))
+        class_weight = cls_scores.new_tensor(self.loss_cls.class_weight)
+        loss_cls = self.loss_cls(
+            cls_scores.flatten(0, 1),
+            labels.flatten(),
+            avg_factor=class_weight[labels].sum())
+        pred = torch.cat([b[q] for b, (q, _) in zip(bbox_preds, matches)])
+        target = torch.cat([gt[g] for gt, (_, g) in zip(gt_boxes, matches)])
+        target = bbox_xyxy_to_cxcywh(target)
+        loss_bbox = self.loss_bbox(pred, target, avg_factor=num_boxes)
+        loss_iou = self.loss_iou(
+            bbox_cxcywh_to_xyxy(pred),
+            bbox_cxcywh_to_xyxy(target),
+            avg_factor=num_boxes)
+        return matches, dict(
+            loss_cls=loss_cls, loss_bbox=loss_bbox, loss_iou=loss_iou)
+
+    @staticmethod
+    def _padded_masks(masks, pad_shape: Tuple[int, int],
+                      device: torch.device) -> Tensor:
+        """(K, H_pad, W_pad) float gt masks, zero-padded bottom-right."""
+        if not isinstance(masks, Tensor):
+            masks = masks.to_tensor(torch.bool, device)
+        masks = masks.to(device).float().reshape(-1, *masks.shape[-2:])
+        h, w = masks.shape[-2:]
+        return F.pad(masks, (0, pad_shape[1] - w, 0, pad_shape[0] - h))
+
+    @staticmethod
+    def _box_maps(boxes: Tensor, pad_shape: Tuple[int, int]) -> Tensor:
+        """(K, H_pad, W_pad) maps of the pixels a box touches, its
+        rounded-out corners included, as the official code draws them."""
+        maps = boxes.new_zeros(len(boxes), *pad_shape)
+        for box_map, box in zip(maps, boxes):
+            x1, y1 = box[:2].floor().long().tolist()
+            x2, y2 = box[2:].ceil().long().tolist()
+            box_map[y1:y2 + 1, x1:x2 + 1] = 1
+        return maps
+
+    def _mask_losses(self, mask_logits: Tensor, masks: List[Tensor],
+                     num_boxes: float) -> Dict[str, Tensor]:
+        """Focal and Dice losses against the union of the gt masks,
+        bilinearly resized to the logits and truncated (a pixel is target
+        only where all its source pixels are), as the official targets."""
+        targets = torch.stack([
+            m.amax(dim=0) if len(m) else m.new_zeros(m.shape[-2:])
+            for m in masks
+        ])
+        targets = F.interpolate(
+            targets[:, None],
+            size=mask_logits.shape[-2:],
+            mode='bilinear',
+            align_corners=False)[:, 0].floor().flatten(1)
+        pred = mask_logits.flatten(1)
+        if self.mask_loss_double_sigmoid:
+            pred = pred.sigmoid()
+        return dict(
+            loss_mask=self.loss_mask(
+                pred, targets, avg_factor=num_boxes * pred.size(1)),
+            loss_dice=self.loss_dice(pred, targets, avg_factor=num_boxes))
+
+    def _attention_losses(
+            self, scores: Tensor, attn_maps: Tensor, regions: List[Tensor],
+            matches: List[Tuple[Tensor, Tensor]]) -> Dict[str, Tensor]:
+        """The score and decoder-attention losses (class docstring).
+
+        Args:
+            scores (Tensor): (N, h, w) enhancement scores.
+            attn_maps (Tensor): (S, N, Q, h, w) attention.
+            regions (list[Tensor]): Per sample (K, H_pad, W_pad) gt maps.
+            matches (list[tuple]): The last layer's matches.
+        """
+        num_layers, batch, num_queries, h, w = attn_maps.shape
+        overlaps, focus = [], []
+        for region in regions:
+            if len(region) == 0:
+                overlaps.append(scores.new_full((h, w), -1 / (h * w)))
+                focus.append(region.new_zeros(0, h, w))
+                continue
+            area = F.adaptive_avg_pool2d(region[:, None], (h, w))[:, 0]
+            overlap = (area / area.sum(dim=(1, 2), keepdim=True)).amax(
+                dim=0) / len(region)
+            inside = torch.count_nonzero(overlap)
+            if inside < h * w:
+                overlap = torch.where(overlap == 0, -1 / (h * w - inside),
+                                      overlap)
+            overlaps.append(overlap)
+            # The box maps stay fractional, the masks are binarised: the
+            # official code treats them so.
+            focus.append((area > 0).float() if self.with_mask else area)
+        losses = {}
+        if self.score_attn_loss_weight:
+            losses['loss_score_attn'] = self.score_attn_loss_weight * -(
+                torch.stack(overlaps) * scores).sum() / batch
+        if self.decoder_attn_loss_weight:
+            losses['loss_decoder_attn'] = (
+                self.decoder_attn_loss_weight *
+                self._decoder_attn_loss(attn_maps, focus, matches))
+        return losses
+
+    @staticmethod
+    def _decoder_attn_loss(attn_maps: Tensor, focus: List[Tensor],
+                           matches: List[Tuple[Tensor, Tensor]]) -> Tensor:
+        """How much of each matched query's attention falls outside its
+        target, relative to what falls inside."""
+        num_layers, batch, num_queries = attn_maps.shape[:3]
+        if num_queries == 1:
+            total = attn_maps.sum(dim=0)[:, 0]
+            loss = attn_maps.new_zeros(())
+            for attn, region in zip(total, focus):
+                if len(region):
+                    inside = (attn * region[0]).sum()
+                    loss = loss + (attn.sum() - inside) / (inside + 0.001)
+            return loss / (batch * num_layers)
+        loss, count = attn_maps.new_zeros(()), 0
+        for layer_maps in attn_maps:
+            for attn, region, (query_ids,
+                               gt_ids) in zip(layer_maps, focus, matches):
+                picked = attn[query_ids]
+                inside = (picked * region[gt_ids]).sum(dim=(1, 2))
+                loss = loss + ((picked.sum(dim=(1, 2)) - inside) /
+                               (inside + 0.001)).sum()
+                count += len(query_ids)
+        return loss / reduce_mean(loss.new_tensor(count)).clamp(min=1)
+
+    def predict_by_feat(self,
+                        cls_scores: Tensor,
+                        bbox_preds: Tensor,
+                        mask_logits: Tensor,
+                        scores: Tensor,
+                        attn_maps: Tensor,
+                        batch_img_metas: List[dict],
+                        rescale: bool = True) -> List[InstanceData]:
+        """The last layer's boxes (and the mask) per sample.
+
+        Returns:
+            list[InstanceData]: ``bboxes`` (K, 4) xyxy, ``scores`` (K, ),
+            the object probability, ``labels`` (K, ) zeros and, with
+            ``with_mask``, ``masks`` (K, H, W) and ``input_masks``
+            (K, h, w), the expression's mask repeated for each box. K is
+            1, or with ``score_thr`` the number of queries passing it.
+        """
+        probs = cls_scores[-1].softmax(dim=-1)[..., 0]
+        if self.with_mask:
+            pad_shape = tuple(batch_img_metas[0]['batch_input_shape'])
+            mask_probs = F.interpolate(
+                mask_logits[:, None].sigmoid(),
+                size=pad_shape,
+                mode='bilinear',
+                align_corners=False)
+        results = []
+        for i, meta in enumerate(batch_img_metas):
+            if self.score_thr is None:
+                keep = probs[i].argmax()[None]
+            else:
+                keep = torch.nonzero(probs[i] >= self.score_thr)[:, 0]
+                keep = keep[probs[i, keep].argsort(descending=True)]
+            pad_h, pad_w = meta['batch_input_shape']
+            boxes = bbox_cxcywh_to_xyxy(bbox_preds[-1, i, keep]) * (
+                bbox_preds.new_tensor([pad_w, pad_h, pad_w, pad_h]))
+            result = InstanceData()
+            result.bboxes = (
+                boxes_to_original(boxes, meta) if rescale else boxes)
+            result.scores = probs[i, keep]
+            result.labels = keep.new_zeros(len(keep))
+            if self.with_mask:
+                input_mask = crop_to_image(mask_probs[i], meta) >= 0.5
+                mask = (
+                    masks_to_original(mask_probs[i], meta) >= 0.5
+                    if rescale else input_mask)
+                result.input_masks = input_mask.expand(len(keep), -1, -1)
+                result.masks = mask.expand(len(keep), -1, -1)
+            results.append(result)
+        return results
