@@ -139,7 +139,7 @@ class TextGuidedQueryGenerator(BaseModule):
             value=text_feats,
             query_pos=embed,
             key_pos=text_pos,
-            key_padding_mask=text_mask)[0]
+            key_padding_mask=text_mask)[-1]  # the last layer, post-normed
         return generated + text_pooled[:, None] + embed
 
 

@@ -2,7 +2,8 @@
 import torch
 
 from mmvg.models.layers import (ALVGDecoder, ALVGMaskHead, ImgEnhance,
-                                pool_text, text_sine_position)
+                                TextGuidedQueryGenerator, pool_text,
+                                text_sine_position)
 
 
 def test_pool_text_quirk_takes_the_last_two_rows():
@@ -64,3 +65,36 @@ def test_mask_head_upsamples_eight_times():
     head = ALVGMaskHead(16, channels=8).eval()
     assert head(torch.randn(2, 16, 3, 5), torch.zeros(2, 16, 3,
                                                       5)).shape == (2, 24, 40)
+
+
+def test_query_generator_reads_the_last_layer():
+    """The generated queries come from the last of the two layers, after
+    the decoder's final LayerNorm (the official generator's output)."""
+    torch.manual_seed(0)
+    dims = 32
+    layer = dict(
+        self_attn_cfg=dict(embed_dims=dims, num_heads=4, attn_drop=0.0),
+        cross_attn_cfg=dict(embed_dims=dims, num_heads=4, attn_drop=0.0),
+        ffn_cfg=dict(embed_dims=dims, feedforward_channels=64, ffn_drop=0.0))
+    gen = TextGuidedQueryGenerator(
+        num_queries=3,
+        embed_dims=dims,
+        decoder=dict(num_layers=2, layer_cfg=layer)).eval()
+    text = torch.randn(2, 5, dims)
+    pos = torch.randn(2, 5, dims)
+    mask = torch.tensor([[False] * 5, [False] * 3 + [True] * 2])
+    pooled = torch.randn(2, dims)
+    embed = gen.query_embed.weight[None].expand(2, -1, -1)
+    query = torch.zeros_like(embed)
+    for block in gen.decoder.layers:
+        query = block(
+            query,
+            key=text,
+            value=text,
+            query_pos=embed,
+            key_pos=pos,
+            key_padding_mask=mask)
+    expected = gen.decoder.post_norm(query) + pooled[:, None] + embed
+    out = gen(text, pos, mask, pooled)
+    assert out.shape == (2, 3, dims)
+    torch.testing.assert_close(out, expected)
