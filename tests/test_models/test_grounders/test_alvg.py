@@ -3,8 +3,6 @@ import copy
 
 import pytest
 import torch
-import torch.nn.functional as F
-from torch import nn
 
 from mmvg.registry import MODELS
 from mmvg.testing import demo_vg_inputs
@@ -12,32 +10,6 @@ from mmvg.utils import register_all_modules
 
 register_all_modules()
 DIMS = 64
-
-
-@MODELS.register_module(name='ToyBEiT3ForALVG', force=True)
-class ToyBEiT3(nn.Module):
-    """A stand-in for BEiT-3 with its output contract: one transformer
-    layer over 16x16 patches and embedded words."""
-
-    def __init__(self, vocab_size=100, patch_size=16):
-        super().__init__()
-        self.patch_embed = nn.Conv2d(3, DIMS, patch_size, patch_size)
-        self.word_embed = nn.Embedding(vocab_size, DIMS)
-        self.layer = nn.TransformerEncoderLayer(
-            DIMS, 4, 2 * DIMS, dropout=0.0, batch_first=True)
-
-    def forward(self, images, text_ids, text_padding_mask):
-        patches = self.patch_embed(images)
-        h, w = patches.shape[-2:]
-        words = self.word_embed(text_ids)
-        tokens = torch.cat([patches.flatten(2).transpose(1, 2), words], 1)
-        mask = F.pad(text_padding_mask, (h * w, 0), value=False)
-        out = self.layer(tokens, src_key_padding_mask=mask)
-        img, text = out[:, :h * w], out[:, h * w:]
-        return dict(
-            cls_feat=img.mean(dim=1),
-            img_feats=img.transpose(1, 2).reshape(-1, DIMS, h, w),
-            text_feats=text)
 
 
 def tiny_alvg_cfg(**head_kwargs) -> dict:
@@ -63,7 +35,15 @@ def tiny_alvg_cfg(**head_kwargs) -> dict:
     head.update(head_kwargs)
     return dict(
         type='ALVG',
-        backbone=dict(type='ToyBEiT3ForALVG'),
+        backbone=dict(
+            type='BEiT3',
+            embed_dims=DIMS,
+            num_layers=2,
+            num_heads=4,
+            ffn_dims=2 * DIMS,
+            img_size=64,
+            patch_size=16,
+            vocab_size=100),
         head=head,
         data_preprocessor=dict(
             type='VGDataPreprocessor',
@@ -106,8 +86,8 @@ def test_rec_res_loss_and_backward():
     loss, _ = model.parse_losses(losses)
     assert torch.isfinite(loss)
     loss.backward()
-    assert model.backbone.patch_embed.weight.grad.abs().sum() > 0
-    assert model.backbone.word_embed.weight.grad.abs().sum() > 0
+    assert model.backbone.vision_embed.proj.weight.grad.abs().sum() > 0
+    assert model.backbone.text_embed.weight.grad.abs().sum() > 0
 
 
 def test_text_padding_reaches_the_head_as_true_on_padding():
