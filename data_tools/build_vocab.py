@@ -13,6 +13,10 @@ Two orders:
   open('data/anns/refcoco.json'))))"``), as written by
   ``data_tools/import_simrec.py``, which keeps the entries' order.
 
+With ``--spm-out``, it also trains a SentencePiece model (unigram, the
+kind of BEiT-3's ``beit3.spm``) on the same expressions, for tiny BEiT-3
+models (the synthetic quick starts).
+
 Examples::
 
     python data_tools/build_vocab.py data/mmvg_anns/refcoco_unc_train.json \
@@ -23,7 +27,8 @@ Examples::
 """
 import argparse
 
-from mmvg.datasets.importers.vocab import write_word_vocab
+from mmvg.datasets.importers.vocab import (write_sentencepiece_model,
+                                           write_word_vocab)
 from mmvg.datasets.tokenizers import VOCAB_ORDERS
 
 
@@ -49,10 +54,16 @@ def main(argv=None) -> None:
         type=int,
         default=1,
         help='words seen fewer times become UNK')
+    parser.add_argument(
+        '--spm-out',
+        help='also write a SentencePiece model of the expressions here')
     args = parser.parse_args(argv)
     num_words, num_texts = write_word_vocab(args.ann_files, args.out,
                                             args.min_freq, args.order)
     print(f'{num_words} words from {num_texts} expressions -> {args.out}')
+    if args.spm_out:
+        write_sentencepiece_model(args.ann_files, args.spm_out)
+        print(f'SentencePiece model -> {args.spm_out}')
 
 
 if __name__ == '__main__':

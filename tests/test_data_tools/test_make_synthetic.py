@@ -92,7 +92,8 @@ def test_prepare_equals_the_manual_steps(tmp_path, data_tool, capsys):
         ])
     data_tool('build_vocab').main([
         osp.join(ann_dir, 'synthetic_unc_train.json'), '--out',
-        osp.join(ann_dir, 'vocab.json')
+        osp.join(ann_dir, 'vocab.json'), '--spm-out',
+        osp.join(ann_dir, 'synthetic.spm')
     ])
     for name, source, extra in (('dets', 'synthetic_dets.json', []),
                                 ('gt', 'instances.json', ['--ground-truth'])):
@@ -104,6 +105,7 @@ def test_prepare_equals_the_manual_steps(tmp_path, data_tool, capsys):
         ] + extra)
     prepared_files = _tree(prepared)
     assert 'annotations/vocab.json' in prepared_files
+    assert 'annotations/synthetic.spm' in prepared_files
     assert 'annotations/synthetic_unc_testB.json' in prepared_files
     assert 'annotations/synthetic_proposals_dets.json' in prepared_files
     assert prepared_files == _tree(by_hand)

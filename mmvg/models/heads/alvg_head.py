@@ -123,6 +123,8 @@ class ALVGHead(BaseVGHead):
         init_cfg (dict, optional): The initialization config.
     """
 
+    learns_no_target = True
+
     def __init__(self,
                  in_channels: int = 768,
                  embed_dims: int = 256,

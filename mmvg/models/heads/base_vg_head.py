@@ -21,7 +21,9 @@ It is mmdet's ``BaseDenseHead`` contract adapted to grounding:
   ``rescale=False`` they stay in the network input frame.
 
 Auxiliary heads that only add a training signal set ``predicts = False``;
-the grounder then never calls their :meth:`predict`.
+the grounder then never calls their :meth:`predict`. Heads that learn
+from expressions without a target (gRefCOCO) set
+``learns_no_target = True``; the others refuse such a sample, naming it.
 """
 from abc import ABCMeta, abstractmethod
 from typing import Dict, List, Tuple
@@ -87,6 +89,8 @@ class BaseVGHead(BaseModule, metaclass=ABCMeta):
 
     #: Whether the head makes predictions (False: training-only head).
     predicts = True
+    #: Whether a sample without a gt box trains (generalized grounding).
+    learns_no_target = False
 
     @abstractmethod
     def forward(self, feats: Dict[str, Tensor]) -> tuple:
