@@ -100,3 +100,30 @@ def build_on_meta(cfg: dict):
             return MODELS.build(cfg)
     finally:
         torch.linspace = linspace
+
+
+def tiny_alvg_head_cfg(in_channels: int, embed_dims: int = 32) -> dict:
+    """An ``ALVGHead`` config small enough for CPU tests: 4 heads, FFN
+    twice as wide, no dropout in the attention, the official depths (2
+    query-generator layers, 3 decoder layers)."""
+    attn = dict(embed_dims=embed_dims, num_heads=4, attn_drop=0.0)
+    return dict(
+        type='ALVGHead',
+        in_channels=in_channels,
+        embed_dims=embed_dims,
+        query_generator=dict(
+            decoder=dict(
+                num_layers=2,
+                layer_cfg=dict(
+                    self_attn_cfg=attn,
+                    cross_attn_cfg=attn,
+                    ffn_cfg=dict(
+                        embed_dims=embed_dims,
+                        feedforward_channels=2 * embed_dims)))),
+        decoder=dict(
+            num_layers=3,
+            layer_cfg=dict(
+                embed_dims=embed_dims,
+                num_heads=4,
+                feedforward_channels=2 * embed_dims,
+                dropout=0.0)))

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from mmvg.registry import MODELS
-from mmvg.testing import demo_vg_inputs
+from mmvg.testing import demo_vg_inputs, tiny_alvg_head_cfg
 from mmvg.utils import register_all_modules
 
 register_all_modules()
@@ -13,25 +13,7 @@ DIMS = 64
 
 
 def tiny_alvg_cfg(**head_kwargs) -> dict:
-    attn = dict(embed_dims=32, num_heads=4, attn_drop=0.0)
-    head = dict(
-        type='ALVGHead',
-        in_channels=DIMS,
-        embed_dims=32,
-        query_generator=dict(
-            decoder=dict(
-                num_layers=2,
-                layer_cfg=dict(
-                    self_attn_cfg=attn,
-                    cross_attn_cfg=attn,
-                    ffn_cfg=dict(embed_dims=32, feedforward_channels=64)))),
-        decoder=dict(
-            num_layers=3,
-            layer_cfg=dict(
-                embed_dims=32,
-                num_heads=4,
-                feedforward_channels=64,
-                dropout=0.0)))
+    head = tiny_alvg_head_cfg(DIMS)
     head.update(head_kwargs)
     return dict(
         type='ALVG',

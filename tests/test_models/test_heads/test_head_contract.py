@@ -10,7 +10,7 @@ from mmvg.models.data_preprocessors import VGDataPreprocessor
 from mmvg.models.heads import BaseVGHead
 from mmvg.models.utils import boxes_to_original
 from mmvg.registry import MODELS
-from mmvg.testing import demo_vg_inputs
+from mmvg.testing import demo_vg_inputs, tiny_alvg_head_cfg
 from mmvg.utils import register_all_modules
 
 register_all_modules()
@@ -75,26 +75,9 @@ def _alvg_feats(n, pad_hw):
         text_mask=torch.tensor([[False] * 6, [False] * 4 + [True] * 2])[:n])
 
 
-_ALVG_ATTN = dict(embed_dims=16, num_heads=4, attn_drop=0.0)
-_ALVG = dict(
-    type='ALVGHead',
-    in_channels=C,
-    embed_dims=16,
-    query_generator=dict(
-        decoder=dict(
-            num_layers=2,
-            layer_cfg=dict(
-                self_attn_cfg=_ALVG_ATTN,
-                cross_attn_cfg=_ALVG_ATTN,
-                ffn_cfg=dict(embed_dims=16, feedforward_channels=32)))),
-    decoder=dict(
-        num_layers=3,
-        layer_cfg=dict(
-            embed_dims=16, num_heads=4, feedforward_channels=32, dropout=0.0)))
-
 # head config, its features, the loss keys it returns
 CASES = {
-    'ALVGHead': (_ALVG, _alvg_feats, {
+    'ALVGHead': (tiny_alvg_head_cfg(C, embed_dims=16), _alvg_feats, {
         'loss_cls', 'loss_bbox', 'loss_iou', 'd0.loss_cls', 'd0.loss_bbox',
         'd0.loss_iou', 'd1.loss_cls', 'd1.loss_bbox', 'd1.loss_iou',
         'loss_mask', 'loss_dice', 'loss_score_attn', 'loss_decoder_attn'
