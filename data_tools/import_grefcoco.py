@@ -12,12 +12,9 @@ Example::
         --out-dir data/annotations
 """
 import argparse
-import os.path as osp
 
-from mmvg.datasets.importers.common import add_common_args, finish_import
-from mmvg.datasets.importers.refer import import_refs, load_json
-
-IMPORTER_VERSION = '1.0'
+from mmvg.datasets.importers.common import add_common_args
+from mmvg.datasets.importers.refer import run_grefcoco_import
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -32,28 +29,14 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    refs_path = osp.join(args.grefcoco_dir, 'grefs(unc).json')
-    ins_path = osp.join(args.grefcoco_dir, 'instances.json')
-    refs = load_json(refs_path)
-    instances = load_json(ins_path)
-    out, summary = import_refs(
-        refs,
-        instances,
-        'grefcoco',
-        'unc',
-        args.image_dir,
+    return run_grefcoco_import(
+        args.grefcoco_dir,
+        args.out_dir,
+        data_root=None if args.no_image_check else args.data_root,
+        image_dir=args.image_dir,
         splits=args.splits,
-        image_root=None if args.no_image_check else args.data_root,
         skip_bad_images=args.skip_bad_images,
-        refs_file=refs_path,
-        instances_file=ins_path)
-    for split, records in out.items():
-        summary.add(split, 'no_target', sum(r['no_target'] for r in records))
-        summary.add(split, 'multi_target',
-                    sum(len(r['bboxes']) > 1 for r in records))
-
-    return finish_import(out, summary, args.out_dir, [refs_path, ins_path],
-                         'import_grefcoco', IMPORTER_VERSION, args.format)
+        fmt=args.format)
 
 
 if __name__ == '__main__':

@@ -30,6 +30,10 @@ class SyntheticDataset(VGDataset):
             Defaults to True.
         num_images (int): Images to generate. Defaults to 2000.
         seed (int): Random seed of the generator. Defaults to 0.
+        grefcoco (bool): Also write the gRefCOCO-style variant
+            (``annotations/grefcoco/synthetic_unc_<split>.json``: multi-
+            and no-target expressions), which this dataset then reads
+            through ``ann_file``. Defaults to False.
         **kwargs: The arguments of :class:`VGDataset`.
     """
 
@@ -40,12 +44,14 @@ class SyntheticDataset(VGDataset):
                  generate_if_missing: bool = True,
                  num_images: int = 2000,
                  seed: int = 0,
+                 grefcoco: bool = False,
                  **kwargs) -> None:
         if generate_if_missing:
             if get_rank() == 0:
                 prepare_synthetic(
                     kwargs.get('data_root', ''),
                     num_images=num_images,
-                    seed=seed)
+                    seed=seed,
+                    grefcoco=grefcoco)
             barrier()
         super().__init__(**kwargs)

@@ -33,6 +33,7 @@ MODEL_TYPES = dict(
     simrec='SimREC',
     mcn='MCN',
     vlbert='VLBERT',
+    alvg='ALVG',
     **{'lavt-one': 'LAVTOne'})
 
 
@@ -155,11 +156,7 @@ def test_every_base_is_used():
             osp.normpath(osp.join(osp.dirname(path), base))
             for base in re.findall(r"'([./\w-]+\.py)'", text))
     bases = glob.glob(osp.join(CONFIG_ROOT, '_base_', '*', '*.py'))
-    # gRefCOCO waits for the GREC/GRES models (SimVG); its file names are
-    # still checked against the importer (test_ann_files.py).
-    unused = sorted(
-        _name(b) for b in bases
-        if osp.normpath(b) not in used and not b.endswith('grefcoco.py'))
+    unused = sorted(_name(b) for b in bases if osp.normpath(b) not in used)
     assert not unused
 
 

@@ -142,6 +142,40 @@ def test_dataset_writes_through_the_data_tool_function(tmp_path, data_tool):
     assert _tree(first_use) == _tree(prepared)
 
 
+def test_dataset_writes_the_grefcoco_variant(tmp_path, data_tool):
+    """``SyntheticDataset(grefcoco=True)`` also imports the gRefCOCO-style
+    refs (what import_grefcoco writes, as dataset ``synthetic``); its
+    records hold multi-target and no-target expressions."""
+    from mmvg.datasets import SyntheticDataset
+    root = str(tmp_path / 'root')
+    dataset = SyntheticDataset(
+        data_root=root,
+        ann_file='annotations/grefcoco/synthetic_unc_val.json',
+        num_images=24,
+        grefcoco=True,
+        test_mode=True,
+        pipeline=[])
+    records = [dataset.get_data_info(i) for i in range(len(dataset))]
+    assert any(r['no_target'] for r in records)
+    assert any(len(r['bboxes']) > 1 for r in records)
+    assert dataset.metainfo['dataset'] == 'synthetic'
+    by_hand = str(tmp_path / 'by_hand')
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        data_tool('import_grefcoco').main([
+            '--grefcoco-dir',
+            osp.join(root, 'grefcoco'), '--data-root', root, '--image-dir',
+            'train2014', '--out-dir', by_hand
+        ])
+    with open(osp.join(by_hand, 'grefcoco_unc_val.json')) as f:
+        imported = json.load(f)
+    with open(
+            osp.join(root, 'annotations', 'grefcoco',
+                     'synthetic_unc_val.json')) as f:
+        written = json.load(f)
+    assert imported['data_list'] == written['data_list']
+
+
 def test_build_vocab(synthetic_raw, tmp_path, data_tool, capsys):
     ann_dir = str(tmp_path)
     with warnings.catch_warnings():

@@ -151,3 +151,40 @@ def test_init_cfg_pretrained_loads_under_strategy(config, tmp_path):
     saved = consolidate(str(tmp_path / 'iter_1.pth'))['state_dict']
     for name, value in pretrained.items():
         torch.testing.assert_close(saved[name], value, msg=name)
+
+
+@pytest.mark.parametrize('strategy', ['zero3', 'fsdp'])
+def test_alvg_vit_l_width_under_zero3_and_fsdp(strategy, tmp_path):
+    """ALVG at ViT-L width (2 BEiT-3 layers) trains 2 iterations on 2
+    processes, sharded; the consolidated checkpoint loads into
+    tools/test.py."""
+    from mmvg.datasets.importers.vocab import train_sentencepiece_model
+    from mmvg.testing.in_memory import InMemoryVGDataset
+    spm = str(tmp_path / 'in_memory.spm')
+    dataset = InMemoryVGDataset(16)
+    texts = [dataset[i]['data_samples'].text for i in range(len(dataset))]
+    train_sentencepiece_model(texts, spm, vocab_size=32)
+    spm_option = f'model.data_preprocessor.tokenizer.spm_file={spm}'
+    config = dict(
+        zero3='alvg_vit-l_deepspeed_zero3.py',
+        fsdp='alvg_vit-l_fsdp_blocks.py')[strategy]
+    run_tool([
+        'tools/train.py',
+        _config(config), '--work-dir',
+        str(tmp_path), '--cfg-options', spm_option
+    ],
+             nproc=2)
+    plain = str(tmp_path / 'plain.pth')
+    consolidated = _consolidate(strategy, str(tmp_path / 'iter_2.pth'), plain)
+    assert consolidated['meta']['iter'] == 2
+    state = consolidated['state_dict']
+    fc1 = state['backbone.encoder.layers.1.ffn.A.fc1.weight']
+    assert fc1.shape == (4096, 1024)
+    log = _log(
+        run_tool([
+            'tools/test.py',
+            _config('alvg_vit-l.py'), plain, '--work-dir',
+            str(tmp_path), '--cfg-options', spm_option
+        ]))
+    assert re.search(r'rec/Acc@0.5: [0-9.]+', log), log[-2000:]
+    assert re.search(r'res/mIoU: [0-9.]+', log), log[-2000:]

@@ -241,3 +241,46 @@ def run_refer_import(refer_dir: str,
 
     return finish_import(out, summary, out_dir, [ins_path, refs_path],
                          'import_refer', IMPORTER_VERSION, fmt)
+
+
+def run_grefcoco_import(grefcoco_dir: str,
+                        out_dir: str,
+                        dataset: str = 'grefcoco',
+                        data_root: Optional[str] = None,
+                        image_dir: str = 'coco/train2014',
+                        splits: Optional[List[str]] = None,
+                        skip_bad_images: bool = False,
+                        fmt: str = 'json') -> Dict[str, object]:
+    """Import ``grefcoco_dir/grefs(unc).json`` + ``instances.json``.
+
+    Expressions may refer to several objects (all their boxes are kept,
+    the mask is the union) or to none (``ann_id == [-1]``: no box, an
+    empty mask, ``no_target: true``); the summary counts both. The
+    synthetic gRefCOCO-style variant is imported under its own
+    ``dataset`` name.
+
+    Returns:
+        dict: ``paths`` written (``<dataset>_unc_<split>.<fmt>``) and the
+        ``summary``.
+    """
+    refs_path = osp.join(grefcoco_dir, 'grefs(unc).json')
+    ins_path = osp.join(grefcoco_dir, 'instances.json')
+    refs = load_json(refs_path)
+    instances = load_json(ins_path)
+    out, summary = import_refs(
+        refs,
+        instances,
+        dataset,
+        'unc',
+        image_dir,
+        splits=splits,
+        image_root=data_root,
+        skip_bad_images=skip_bad_images,
+        refs_file=refs_path,
+        instances_file=ins_path)
+    for split, records in out.items():
+        summary.add(split, 'no_target', sum(r['no_target'] for r in records))
+        summary.add(split, 'multi_target',
+                    sum(len(r['bboxes']) > 1 for r in records))
+    return finish_import(out, summary, out_dir, [refs_path, ins_path],
+                         'import_grefcoco', IMPORTER_VERSION, fmt)

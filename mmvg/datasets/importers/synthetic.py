@@ -40,7 +40,7 @@ import cv2
 import numpy as np
 
 from .proposals import import_proposals
-from .refer import run_refer_import
+from .refer import run_grefcoco_import, run_refer_import
 from .vocab import write_sentencepiece_model, write_word_vocab
 
 COLOURS: Dict[str, Tuple[int, int, int]] = {  # BGR, as OpenCV writes
@@ -412,8 +412,9 @@ def prepare_synthetic(data_root: str,
         data_root (str): The dataset root, e.g. ``data/synthetic``.
         num_images (int): Images to generate. Defaults to 2000.
         seed (int): Random seed of the generator. Defaults to 0.
-        grefcoco (bool): Also write the raw gRefCOCO-style variant.
-            Defaults to False.
+        grefcoco (bool): Also write the gRefCOCO-style variant, raw and
+            imported (``annotations/grefcoco/synthetic_unc_<split>.json``,
+            records of the ``synthetic`` dataset). Defaults to False.
 
     Returns:
         bool: Whether anything was written.
@@ -429,11 +430,15 @@ def prepare_synthetic(data_root: str,
         osp.join(ann_dir, f'synthetic_proposals_{name}.json')
         for name in ('dets', 'gt')
     ]
+    gref_files = [
+        osp.join(ann_dir, 'grefcoco', f'synthetic_unc_{split}.json')
+        for split in SPLITS
+    ] if grefcoco else []
     missing_grefs = grefcoco and not osp.isfile(
         osp.join(data_root, 'grefcoco', 'grefs(unc).json'))
     if (osp.isfile(vocab_file) and osp.isfile(spm_file)
-            and all(map(osp.isfile, ann_files))
-            and all(map(osp.isfile, proposal_files)) and not missing_grefs):
+            and all(map(osp.isfile, ann_files + gref_files))
+            and all(map(osp.isfile, proposal_files))):
         return False
     if missing_grefs or not osp.isfile(osp.join(refer_dir, 'refs(unc).p')):
         # Deterministic: files that exist are rewritten byte for byte.
@@ -447,6 +452,13 @@ def prepare_synthetic(data_root: str,
             dataset='synthetic',
             split_by='unc',
             out_dir=ann_dir,
+            data_root=data_root,
+            image_dir='train2014')
+    if not all(map(osp.isfile, gref_files)):
+        run_grefcoco_import(
+            osp.join(data_root, 'grefcoco'),
+            osp.join(ann_dir, 'grefcoco'),
+            dataset='synthetic',
             data_root=data_root,
             image_dir='train2014')
     # Train expressions only: a vocabulary from val would leak its words.

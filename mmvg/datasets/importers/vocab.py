@@ -59,23 +59,36 @@ def write_sentencepiece_model(ann_files: Sequence[str],
     The quick starts of BEiT-3 models read it through
     :class:`~mmvg.datasets.BEiT3Tokenizer` in place of ``beit3.spm``,
     whose 64,000 pieces a tiny model cannot afford. Pass training splits
-    only, as for :func:`write_word_vocab`. One thread, so that the same
-    expressions give the same file.
+    only, as for :func:`write_word_vocab`.
 
     Args:
         ann_files (Sequence[str]): Canonical files of training splits.
         out_file (str): The model file to write.
         vocab_size (int): At most this many pieces. Defaults to 64.
     """
-    import sentencepiece
     texts = []
     for path in ann_files:
-        texts.extend(
-            clean_expression(r['text']) for r in load_canonical(path)[1])
+        texts.extend(r['text'] for r in load_canonical(path)[1])
+    train_sentencepiece_model(texts, out_file, vocab_size)
+
+
+def train_sentencepiece_model(texts: Sequence[str],
+                              out_file: str,
+                              vocab_size: int = 64) -> None:
+    """Train a unigram SentencePiece model on cleaned ``texts``, on one
+    thread, so that the same texts give the same file.
+
+    Args:
+        texts (Sequence[str]): Expressions, cleaned here as
+            :class:`~mmvg.datasets.BEiT3Tokenizer` cleans them.
+        out_file (str): The model file to write.
+        vocab_size (int): At most this many pieces. Defaults to 64.
+    """
+    import sentencepiece
     model = io.BytesIO()
     # Trained from memory: the file records no temporary path.
     sentencepiece.SentencePieceTrainer.train(
-        sentence_iterator=iter(texts),
+        sentence_iterator=(clean_expression(t) for t in texts),
         model_writer=model,
         vocab_size=vocab_size,
         hard_vocab_limit=False,

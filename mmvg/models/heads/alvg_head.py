@@ -92,9 +92,7 @@ class ALVGHead(BaseVGHead):
             ``chain_queries``. Defaults to 3 layers.
         with_mask (bool): Train and predict the mask (REC+RES, gRefCOCO
             GRES). Box-only configs keep the mask head (its weights are in
-            the checkpoints) but leave it untrained, which distributed
-            training must allow (``find_unused_parameters=True``).
-            Defaults to True.
+            the checkpoints) frozen. Defaults to True.
         score_thr (float, optional): None predicts the best query (REC:
             one referred object); a number keeps every query scoring at
             least that, best first, possibly none (gRefCOCO). With masks,
@@ -194,6 +192,17 @@ class ALVGHead(BaseVGHead):
         self.cls_token_branch = nn.Linear(embed_dims, 2)
         self.reg_token_branch = MLP(embed_dims, embed_dims, 4, 3)
         self.mask_head = ALVGMaskHead(embed_dims)
+        # Loaded from the official checkpoints but trained by no loss:
+        # frozen, so that DDP needs no ``find_unused_parameters`` and the
+        # optimizer keeps no state for them.
+        untrained = [
+            self.cls_token_branch, self.reg_token_branch,
+            self.mask_head.cross_attn, self.mask_head.norm
+        ]
+        if not with_mask:
+            untrained.append(self.mask_head)
+        for module in untrained:
+            module.requires_grad_(False)
 
         self.loss_cls = MODELS.build(loss_cls)
         self.loss_bbox = MODELS.build(loss_bbox)
