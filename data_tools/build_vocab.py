@@ -13,8 +13,8 @@ Two orders:
   open('data/anns/refcoco.json'))))"``), as written by
   ``data_tools/import_simrec.py``, which keeps the entries' order.
 
-With ``--spm-out``, it also trains a SentencePiece model (unigram, the
-kind of BEiT-3's ``beit3.spm``) on the same expressions, for tiny BEiT-3
+With ``--spm-out``, it also trains a SentencePiece model (BPE, 96 pieces:
+every synthetic word whole) on the same expressions, for tiny BEiT-3
 models (the synthetic quick starts).
 
 Examples::

@@ -14,7 +14,8 @@ img_scale = (128, 128)
 backend_args = None
 train_pipeline = [
     dict(type='LoadVGImage', backend_args=backend_args),
-    dict(type='LoadVGAnnotations', with_mask=True),
+    # The category labels feed the ``category`` auxiliary head.
+    dict(type='LoadVGAnnotations', with_mask=True, with_category=True),
     dict(type='CleanText'),
     dict(type='RandomFlipVG', prob=0.5),
     dict(type='Resize', scale=img_scale, keep_ratio=False),
@@ -51,8 +52,8 @@ val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=5e-4, weight_decay=1e-4),
-    clip_grad=dict(max_norm=1.0, norm_type=2))
+    optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4),
+    clip_grad=dict(max_norm=5.0, norm_type=2))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, end=100),
     dict(

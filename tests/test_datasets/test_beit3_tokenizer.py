@@ -108,7 +108,8 @@ def test_missing_spm_names_path_and_source(tmp_path):
 
 def test_synthetic_sentencepiece_model(tmp_path):
     """The synthetic dataset's own SentencePiece model covers its
-    expressions: no <unk>, the same file from the same data."""
+    expressions, each whole within 20 tokens (padding left over): no
+    <unk>, the same file from the same data."""
     from mmvg.datasets import load_canonical
     from mmvg.datasets.importers.synthetic import prepare_synthetic
     from mmvg.datasets.importers.vocab import write_sentencepiece_model
@@ -122,6 +123,7 @@ def test_synthetic_sentencepiece_model(tmp_path):
         ids = tok(record['text'])['input_ids'].tolist()
         assert BEiT3Tokenizer.UNK not in ids, record['text']
         assert len(ids) == 20 and ids[0] == 0 and 2 in ids
+        assert ids[-1] == BEiT3Tokenizer.PAD, record['text']
     again = tmp_path / 'again.spm'
     write_sentencepiece_model([str(ann_dir / 'synthetic_unc_train.json')],
                               str(again))

@@ -3,7 +3,7 @@
 # 128x128 images in 16x16 patches (an 8x8 grid), the synthetic
 # SentencePiece model as its text vocabulary, and the official head at 64
 # channels (2 query-generator layers, 3 decoder layers, the mask head).
-# New training configs train without the three quirks of the official
+# New training configs train without the quirks of the official
 # checkpoints (configs/alvg/README.md).
 dims = 96
 head_dims = 64
@@ -31,8 +31,8 @@ model = dict(
         img_size=128,
         patch_size=16,
         # SentencePiece ids + 1 (XLM-R layout); the synthetic model has
-        # 40 pieces.
-        vocab_size=64),
+        # 96 pieces.
+        vocab_size=128),
     head=dict(
         type='ALVGHead',
         in_channels=dims,
@@ -56,4 +56,13 @@ model = dict(
         text_pos_int_freq=False,
         chain_decoder_queries=True,
         mask_loss_double_sigmoid=False,
-        text_pool_quirk=False))
+        text_pool_quirk=False),
+    # A from-scratch aid, as in the VLTVG quick start: classifying the
+    # patches under the gt box by the referred shape teaches the encoder
+    # shapes sooner. The synthetic category ids are 1-4.
+    aux_heads=dict(
+        category=dict(
+            type='CellCategoryHead',
+            in_channels=dims,
+            num_classes=5,
+            loss_weight=5.0)))

@@ -3,41 +3,18 @@ import pytest
 import torch
 
 from mmvg.registry import MODELS
-from mmvg.testing import demo_vg_inputs
+from mmvg.testing import demo_vg_inputs, tiny_alvg_head_cfg
 from mmvg.utils import register_all_modules
 
 register_all_modules()
 IN_DIMS, DIMS, SIZE, GRID = 24, 32, 64, 4
 
 
-def tiny_head_cfg(**kwargs) -> dict:
-    """ALVGHead at 32 channels over 4x4 features of 64x64 inputs."""
-    attn = dict(embed_dims=DIMS, num_heads=4, attn_drop=0.0)
-    cfg = dict(
-        type='ALVGHead',
-        in_channels=IN_DIMS,
-        embed_dims=DIMS,
-        query_generator=dict(
-            decoder=dict(
-                num_layers=2,
-                layer_cfg=dict(
-                    self_attn_cfg=attn,
-                    cross_attn_cfg=attn,
-                    ffn_cfg=dict(embed_dims=DIMS, feedforward_channels=64)))),
-        decoder=dict(
-            num_layers=3,
-            layer_cfg=dict(
-                embed_dims=DIMS,
-                num_heads=4,
-                feedforward_channels=64,
-                dropout=0.0)))
-    cfg.update(kwargs)
-    return cfg
-
-
 def build_head(**kwargs):
     torch.manual_seed(0)
-    head = MODELS.build(tiny_head_cfg(**kwargs))
+    cfg = tiny_alvg_head_cfg(IN_DIMS, DIMS)
+    cfg.update(kwargs)
+    head = MODELS.build(cfg)
     head.init_weights()
     # No dropout: repeated passes agree.
     return head.eval()
@@ -92,9 +69,35 @@ def test_rec_box_only_losses_and_gradients():
                    head.query_generator.query_embed):
         assert module.weight.grad.abs().sum() > 0
     assert head.decoder.layers[0].cross_attn.in_proj_weight.grad is not None
-    # Box-only: the mask head and the unused token branches stay untrained.
+    # Box-only: the mask head and the unused token branches stay untrained,
+    # frozen, so that DDP finds no unused parameter.
     assert head.mask_head.refine[0].weight.grad is None
     assert head.cls_token_branch.weight.grad is None
+    frozen = {n for n, p in head.named_parameters() if not p.requires_grad}
+    assert frozen == {
+        n
+        for n, _ in head.named_parameters()
+        if n.startswith(('mask_head.', 'cls_token_branch.',
+                         'reg_token_branch.'))
+    }
+    trained = [p for p in head.parameters() if p.requires_grad]
+    assert all(p.grad is not None for p in trained)
+
+
+def test_with_mask_trains_every_parameter_but_the_checkpoint_only_ones():
+    head = build_head().train()
+    sum(head.loss(feats(), samples()).values()).backward()
+    # Reached by the backward pass (some gradients are 0 by construction:
+    # the self-attention of one zero query), which is what DDP needs.
+    untrained = {n for n, p in head.named_parameters() if p.grad is None}
+    frozen = {n for n, p in head.named_parameters() if not p.requires_grad}
+    assert untrained == frozen
+    assert frozen == {
+        n
+        for n, _ in head.named_parameters() if n.startswith((
+            'cls_token_branch.', 'reg_token_branch.', 'mask_head.cross_attn.',
+            'mask_head.norm.'))
+    }
 
 
 def test_rec_res_losses_and_prediction_in_the_original_image():
