@@ -94,9 +94,9 @@ def test_with_mask_trains_every_parameter_but_the_checkpoint_only_ones():
     assert untrained == frozen
     assert frozen == {
         n
-        for n, _ in head.named_parameters() if n.startswith((
-            'cls_token_branch.', 'reg_token_branch.', 'mask_head.cross_attn.',
-            'mask_head.norm.'))
+        for n, _ in head.named_parameters()
+        if n.startswith(('cls_token_branch.', 'reg_token_branch.',
+                         'mask_head.cross_attn.', 'mask_head.norm.'))
     }
 
 
