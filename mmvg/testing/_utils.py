@@ -102,24 +102,30 @@ def build_on_meta(cfg: dict):
         torch.linspace = linspace
 
 
+def _tiny_detr_decoder(embed_dims: int, num_layers: int) -> dict:
+    """mmdet ``DetrTransformerDecoder`` arguments: 4 heads, FFN twice as
+    wide, no dropout."""
+    attn = dict(embed_dims=embed_dims, num_heads=4, attn_drop=0.0)
+    return dict(
+        num_layers=num_layers,
+        layer_cfg=dict(
+            self_attn_cfg=attn,
+            cross_attn_cfg=attn,
+            ffn_cfg=dict(
+                embed_dims=embed_dims,
+                feedforward_channels=2 * embed_dims,
+                ffn_drop=0.0)))
+
+
 def tiny_alvg_head_cfg(in_channels: int, embed_dims: int = 32) -> dict:
     """An ``ALVGHead`` config small enough for CPU tests: 4 heads, FFN
     twice as wide, no dropout in the attention, the official depths (2
     query-generator layers, 3 decoder layers)."""
-    attn = dict(embed_dims=embed_dims, num_heads=4, attn_drop=0.0)
     return dict(
         type='ALVGHead',
         in_channels=in_channels,
         embed_dims=embed_dims,
-        query_generator=dict(
-            decoder=dict(
-                num_layers=2,
-                layer_cfg=dict(
-                    self_attn_cfg=attn,
-                    cross_attn_cfg=attn,
-                    ffn_cfg=dict(
-                        embed_dims=embed_dims,
-                        feedforward_channels=2 * embed_dims)))),
+        query_generator=dict(decoder=_tiny_detr_decoder(embed_dims, 2)),
         decoder=dict(
             num_layers=3,
             layer_cfg=dict(
@@ -127,3 +133,15 @@ def tiny_alvg_head_cfg(in_channels: int, embed_dims: int = 32) -> dict:
                 num_heads=4,
                 feedforward_channels=2 * embed_dims,
                 dropout=0.0)))
+
+
+def tiny_simvg_head_cfg(in_channels: int, embed_dims: int = 32) -> dict:
+    """A ``SimVGHead`` config small enough for CPU tests, without dropout:
+    4 heads, FFN twice as wide, the official depths (2 query-generator
+    layers, 3 decoder layers, 1 token-MLP layer) and one-stage weights."""
+    return dict(
+        type='SimVGHead',
+        in_channels=in_channels,
+        embed_dims=embed_dims,
+        query_generator=dict(decoder=_tiny_detr_decoder(embed_dims, 2)),
+        decoder=_tiny_detr_decoder(embed_dims, 3))

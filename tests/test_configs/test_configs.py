@@ -34,6 +34,7 @@ MODEL_TYPES = dict(
     mcn='MCN',
     vlbert='VLBERT',
     alvg='ALVG',
+    simvg='SimVG',
     **{'lavt-one': 'LAVTOne'})
 
 

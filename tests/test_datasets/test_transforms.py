@@ -12,7 +12,8 @@ from pycocotools import mask as mask_utils
 
 from mmvg.datasets import VGDataset
 from mmvg.datasets.transforms import (CleanText, LoadVGAnnotations,
-                                      PackVGInputs, RandomCropKeepTarget,
+                                      LargeScaleJitter, PackVGInputs,
+                                      RandomCropKeepTarget,
                                       RandomFlipVG, swap_left_right)
 from mmvg.structures import VGDataSample
 from mmvg.testing import demo_vg_record
@@ -101,6 +102,42 @@ def test_random_crop_keeps_target():
         assert out['gt_masks'].masks[0].sum() == 20 * 25
     no_target = LoadVGAnnotations()(dict(demo_vg_record(boxes=()), mask=None))
     assert crop(no_target)['img'].shape[0] <= 80
+
+
+def test_large_scale_jitter_zooms_in_keeping_the_target():
+    np.random.seed(0)
+    jitter = LargeScaleJitter(out_max_size=50, jitter_range=(0.3, 1.4))
+    zoomed = shrunk = 0
+    for _ in range(40):
+        results = LoadVGAnnotations(with_mask=True)(
+            demo_vg_record(h=80, w=100, boxes=((30, 20, 50, 45), )))
+        out = jitter(results)
+        h, w = out['img'].shape[:2]
+        assert out['img_shape'] == (h, w)
+        assert out['gt_masks'].masks.shape[1:] == (h, w)
+        box = out['gt_bboxes'].tensor[0]
+        assert box.min() >= 0 and box[2] <= w and box[3] <= h
+        mask_area = float(out['gt_masks'].masks[0].sum())
+        if (h, w) == (40, 50):
+            # Cut at the r = 1 size (the image scaled by r / 2, r in
+            # [1, 1.4]: the box is at least 10 x 12.5) keeping at least
+            # min_cover of the box; the mask is cropped with it.
+            zoomed += 1
+            kept = float((box[2:] - box[:2]).prod())
+            assert kept >= 0.3 * 10 * 12.5
+            assert 0.5 * kept <= mask_area <= 1.5 * kept
+        elif max(h, w) <= 50:
+            # r <= 1: the whole image, scaled.
+            shrunk += 1
+            scale = w / 100
+            assert torch.allclose(
+                box, torch.tensor([30., 20., 50., 45.]) * scale, atol=0.6)
+    assert zoomed and shrunk
+    # No target: any window; proposals would be left behind: refused.
+    no_target = LoadVGAnnotations()(dict(demo_vg_record(boxes=()), mask=None))
+    assert max(jitter(no_target)['img'].shape[:2]) <= 70
+    with pytest.raises(ValueError, match='proposals'):
+        jitter(dict(img=np.zeros((8, 8, 3), np.uint8), proposals=[1]))
 
 
 @pytest.mark.parametrize('resize', [

@@ -1,5 +1,5 @@
 # Copyright (c) mmvg contributors. All rights reserved.
-from typing import Tuple
+from typing import Optional, Tuple
 
 import mmcv
 import numpy as np
@@ -137,6 +137,112 @@ class RandomCropKeepTarget(BaseTransform):
     def __repr__(self) -> str:
         return (f'{type(self).__name__}(ratio_range={self.ratio_range}, '
                 f'prob={self.prob})')
+
+
+@TRANSFORMS.register_module()
+class LargeScaleJitter(BaseTransform):
+    """SimVG's large-scale jitter: rescale, and zoom in by a crop that keeps
+    most of the target.
+
+    The image is rescaled, keeping its ratio, so that its longer side is
+    ``r * out_max_size`` with ``r`` uniform in ``jitter_range``. When
+    ``r > 1`` a window the size the image has at ``r = 1`` is cut out of
+    it: random windows are drawn, ``num_tries`` per threshold, until one
+    covers at least that share of the target's area (the union of the gt
+    boxes), the thresholds tried from the highest. If none does, the best
+    window drawn is cut out when it covers at least ``min_cover``, else the
+    image stays whole. Boxes are scaled, shifted and clipped, masks scaled
+    and cropped. A following ``Resize`` brings the image to the network's
+    size (SimVG: 640x640 without keeping the ratio). Training only: the
+    crop is not recorded for mapping predictions back.
+
+    Args:
+        out_max_size (int): Longer side at ``r = 1``. Defaults to 640.
+        jitter_range (tuple[float, float]): Range of ``r``. Defaults to
+            (0.3, 1.4).
+        cover_thrs (tuple[float]): Coverage thresholds, highest first.
+            Defaults to (0.9, 0.8, 0.7, 0.6, 0.5).
+        min_cover (float): Least coverage of the fallback window. Defaults
+            to 0.3.
+        num_tries (int): Windows drawn per threshold. Defaults to 100.
+    """
+
+    def __init__(self,
+                 out_max_size: int = 640,
+                 jitter_range: Tuple[float, float] = (0.3, 1.4),
+                 cover_thrs: Tuple[float, ...] = (0.9, 0.8, 0.7, 0.6, 0.5),
+                 min_cover: float = 0.3,
+                 num_tries: int = 100) -> None:
+        if not 0 < jitter_range[0] <= jitter_range[1]:
+            raise ValueError(f'Bad jitter_range {jitter_range}')
+        self.out_max_size = out_max_size
+        self.jitter_range = jitter_range
+        self.cover_thrs = tuple(sorted(cover_thrs, reverse=True))
+        self.min_cover = min_cover
+        self.num_tries = num_tries
+
+    def _window(self, size: Tuple[int, int], out: Tuple[int, int],
+                target: np.ndarray) -> Optional[np.ndarray]:
+        """An (x1, y1, x2, y2) window of ``out`` (w, h) in an image of
+        ``size`` (w, h) covering enough of ``target``, or None."""
+        area = max((target[2] - target[0]) * (target[3] - target[1]), 1e-6)
+        best, best_cover = None, -1.0
+        for thr in self.cover_thrs:
+            for _ in range(self.num_tries):
+                x1 = int(np.random.rand() * (size[0] - out[0]))
+                y1 = int(np.random.rand() * (size[1] - out[1]))
+                window = np.array([x1, y1, x1 + out[0], y1 + out[1]])
+                inter = (np.minimum(window[2:], target[2:]) -
+                         np.maximum(window[:2], target[:2])).clip(min=0)
+                cover = inter.prod() / area
+                if cover >= thr:
+                    return window
+                if cover > best_cover:
+                    best, best_cover = window, cover
+        return best if best_cover >= self.min_cover else None
+
+    def transform(self, results: dict) -> dict:
+        if results.get('proposals') is not None:
+            raise ValueError(f'{type(self).__name__} does not move '
+                             'proposals; put it in a pipeline without them')
+        img = results['img']
+        height, width = img.shape[:2]
+        ratio = np.random.uniform(*self.jitter_range)
+        scale = ratio * self.out_max_size / max(height, width)
+        img = mmcv.imrescale(img, scale, interpolation='bilinear')
+        new_h, new_w = img.shape[:2]
+        boxes = results.get('gt_bboxes')
+        if boxes is not None:
+            boxes.rescale_((new_w / width, new_h / height))
+        if 'gt_masks' in results:
+            results['gt_masks'] = results['gt_masks'].rescale(scale)
+        results['img'] = img
+        results['img_shape'] = (new_h, new_w)
+        if ratio <= 1:
+            return results
+        out = mmcv.rescale_size((width, height),
+                                (self.out_max_size, self.out_max_size))
+        if boxes is not None and len(boxes):
+            union = boxes.tensor.numpy()
+            target = np.concatenate([union[:, :2].min(0), union[:, 2:].max(0)])
+        else:
+            target = np.array([0, 0, new_w, new_h], dtype=np.float32)
+        window = self._window((new_w, new_h), out, target)
+        if window is None:
+            return results
+        x1, y1, x2, y2 = window
+        results['img'] = img[y1:y2, x1:x2]
+        results['img_shape'] = results['img'].shape[:2]
+        if boxes is not None:
+            boxes.translate_([-x1, -y1])
+            boxes.clip_(results['img_shape'])
+        if 'gt_masks' in results:
+            results['gt_masks'] = results['gt_masks'].crop(window)
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(out_max_size={self.out_max_size}, '
+                f'jitter_range={self.jitter_range})')
 
 
 @TRANSFORMS.register_module()

@@ -9,11 +9,12 @@ from .mcn_head import MCNHead
 from .region_category_head import RegionCategoryHead
 from .region_rank_head import RegionRankHead, regions_on_target
 from .simrec_head import SimRECHead
+from .simvg_head import SimVGHead
 from .vltvg_head import VLTVGHead
 
 __all__ = [
     'ALVGHead', 'BaseVGHead', 'BoxMapHead', 'CellCategoryHead', 'LAVTMaskHead',
     'MCNHead', 'RegionCategoryHead', 'RegionRankHead', 'regions_on_target',
-    'gt_categories', 'SimRECHead', 'VLTVGHead', 'first_gt_boxes',
+    'gt_categories', 'SimRECHead', 'SimVGHead', 'VLTVGHead', 'first_gt_boxes',
     'gt_mask_union', 'require_gt', 'unpack_vg_gt_instances'
 ]

@@ -1,56 +1,36 @@
 # Copyright (c) mmvg contributors. All rights reserved.
 """ALVG's DETR-like head on BEiT-3 features."""
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 import torch
 import torch.nn.functional as F
-from mmdet.models.layers import MLP, SinePositionalEncoding
-from mmdet.structures.bbox import bbox_cxcywh_to_xyxy, bbox_xyxy_to_cxcywh
 from mmdet.utils import reduce_mean
 from mmengine.structures import InstanceData
-from torch import Tensor, nn
+from torch import Tensor
 
-from mmvg.models.layers import (ALVGDecoder, ALVGMaskHead, ImgEnhance,
-                                TextGuidedQueryGenerator, pool_text,
-                                text_sine_position)
-from mmvg.registry import MODELS, TASK_UTILS
-from ..utils import boxes_to_original, crop_to_image, masks_to_original
-from .base_vg_head import BaseVGHead, require_gt
-
-
-def _gt_field(gt: InstanceData, meta: dict, field: str, head: str):
-    """``gt.<field>`` (possibly empty: a no-target sample), or the error of
-    :func:`require_gt` naming the record when the field is missing."""
-    if field not in gt:
-        require_gt(gt, meta, field, head)
-    return gt.get(field)
+from mmvg.models.layers import ALVGDecoder, ALVGMaskHead, ImgEnhance
+from mmvg.registry import MODELS
+from ..utils import crop_to_image, masks_to_original
+from .text_guided_detr_head import Matches, TextGuidedDETRHead, gt_field
 
 
 @MODELS.register_module()
-class ALVGHead(BaseVGHead):
+class ALVGHead(TextGuidedDETRHead):
     """The head of ALVG (Wang et al., NeurIPS 2024; a SimVG descendant).
 
-    BEiT-3's patch and word features are projected to ``embed_dims``;
-    the patches get 2-D sine positions and the words 1-D ones. A
-    text-guided query generator turns learnt embeddings and the words into
-    query positions; :class:`ImgEnhance` gates the image by its relevance
-    to the max-pooled text; a decoder of zero targets attends to the gated
-    image, and every layer's queries go through a 2-way (object,
-    no-object) classifier and a box MLP. A mask head predicts one mask per
-    expression from the gated image.
+    On :class:`TextGuidedDETRHead`'s inputs, :class:`ImgEnhance` gates the
+    image by its relevance to the max-pooled text; a decoder of zero
+    targets attends to the gated image, and every layer's queries go
+    through the 2-way classifier and the box MLP. A mask head predicts one
+    mask per expression from the gated image. The token branch is in the
+    checkpoints but trained by no loss: frozen.
 
-    Training (as the official criterion): Hungarian matching of each
-    decoder layer's queries to the gt boxes (class 1, L1 5, GIoU 2),
-    softmax cross-entropy with no-object weight 0.1, L1 and GIoU on the
-    matched boxes, all averaged over the gt boxes of the batch; focal and
-    Dice losses on the mask against the union of the gt masks; and two
-    attention-supervision losses. A no-target sample (gRefCOCO) has no gt
-    box: all its queries learn no-object, and its mask target is empty.
-
-    The attention losses live here rather than in an auxiliary head: they
-    read the head's own intermediate maps (the enhancement score and each
-    layer's cross-attention) and its last-layer Hungarian matching, none
-    of which is a grounder feature.
+    Training adds to the base's set losses focal and Dice losses on the
+    mask against the union of the gt masks (empty for a no-target sample)
+    and two attention-supervision losses. They live here rather than in
+    an auxiliary head: they read the head's own intermediate maps (the
+    enhancement score and each layer's cross-attention) and its last-layer
+    Hungarian matching, none of which is a grounder feature.
 
     - ``loss_score_attn``: ``-sum(target * score) / N``, where the target
       spreads +1 over the gt region (masks when ``with_mask``, else boxes;
@@ -61,10 +41,6 @@ class ALVGHead(BaseVGHead):
       query the layers' maps are summed first and the sum is divided by
       ``N * layers``; with several it is per layer and matched query,
       divided by their number (the official code has both paths).
-
-    Reads ``img_feats`` (N, C, h, w), ``img_mask`` (N, h, w) True on
-    padding, ``text_feats`` (N, L, C) and ``text_mask`` (N, L) True on
-    padding.
 
     Official checkpoint keys (``TextGuidedQuerySelectKDDETRHead``) map by
     prefix: ``input_proj`` / ``input_text_proj`` / ``mask_head`` keep
@@ -81,67 +57,37 @@ class ALVGHead(BaseVGHead):
     ``loss_cls`` class weight here, not a buffer.
 
     Args:
-        in_channels (int): Channels of the BEiT-3 features. Defaults to
-            768 (ViT-B).
-        embed_dims (int): Head channels. Defaults to 256.
-        num_queries (int): Queries: 1 for REC, 10 for gRefCOCO. Defaults
-            to 1.
-        query_generator (dict): :class:`TextGuidedQueryGenerator`
-            arguments besides ``num_queries`` and ``embed_dims``.
         decoder (dict): :class:`ALVGDecoder` arguments besides
             ``chain_queries``. Defaults to 3 layers.
         with_mask (bool): Train and predict the mask (REC+RES, gRefCOCO
             GRES). Box-only configs keep the mask head (its weights are in
-            the checkpoints) frozen. Defaults to True.
-        score_thr (float, optional): None predicts the best query (REC:
-            one referred object); a number keeps every query scoring at
-            least that, best first, possibly none (gRefCOCO). With masks,
-            each kept box carries the expression's one mask, so no kept
-            box means an empty mask. Defaults to None.
-        text_pos_int_freq (bool): Integer-cast text position frequencies
-            (:func:`text_sine_position`). Defaults to True (trained so).
+            the checkpoints) frozen. With masks and ``score_thr``, each
+            kept box carries the expression's one mask, so no kept box
+            means an empty mask. Defaults to True.
         chain_decoder_queries (bool): See :class:`ALVGDecoder`. Defaults to
             False (trained so).
         mask_loss_double_sigmoid (bool): Apply the focal and Dice losses to
             the mask probabilities as if they were logits (a second
             sigmoid), as the official criterion does on its sigmoid
             output. Defaults to True (trained so).
-        text_pool_quirk (bool): Pool the text the official way
-            (:func:`pool_text`). Defaults to True (trained so).
-        loss_cls (dict): Softmax cross-entropy with the no-object weight.
-        loss_bbox (dict): L1 on normalised cxcywh boxes.
-        loss_iou (dict): GIoU loss.
         loss_mask (dict): Mask focal loss.
         loss_dice (dict): Mask Dice loss (naive Dice, smoothing 1).
         score_attn_loss_weight (float): 40 (ViT-B), 32 (ViT-L), 0
             (gRefCOCO). Defaults to 40.
         decoder_attn_loss_weight (float): 1, or 0 (gRefCOCO). Defaults to
             1.
-        assigner (dict): The Hungarian assigner and its costs.
-        init_cfg (dict, optional): The initialization config.
+        **kwargs: :class:`TextGuidedDETRHead` arguments (``in_channels``,
+            ``embed_dims``, ``num_queries``, ``query_generator``,
+            ``score_thr``, the text quirks, the set losses, the assigner).
     """
 
     learns_no_target = True
 
     def __init__(self,
-                 in_channels: int = 768,
-                 embed_dims: int = 256,
-                 num_queries: int = 1,
-                 query_generator: dict = dict(),
                  decoder: dict = dict(num_layers=3),
                  with_mask: bool = True,
-                 score_thr: Optional[float] = None,
-                 text_pos_int_freq: bool = True,
                  chain_decoder_queries: bool = False,
                  mask_loss_double_sigmoid: bool = True,
-                 text_pool_quirk: bool = True,
-                 loss_cls: dict = dict(
-                     type='CrossEntropyLoss',
-                     use_sigmoid=False,
-                     class_weight=[1.0, 0.1],
-                     loss_weight=1.0),
-                 loss_bbox: dict = dict(type='L1Loss', loss_weight=5.0),
-                 loss_iou: dict = dict(type='GIoULoss', loss_weight=2.0),
                  loss_mask: dict = dict(
                      type='FocalLoss',
                      use_sigmoid=True,
@@ -157,40 +103,16 @@ class ALVGHead(BaseVGHead):
                      loss_weight=6.0),
                  score_attn_loss_weight: float = 40.0,
                  decoder_attn_loss_weight: float = 1.0,
-                 assigner: dict = dict(
-                     type='HungarianAssigner',
-                     match_costs=[
-                         dict(type='ClassificationCost', weight=1.0),
-                         dict(
-                             type='BBoxL1Cost', weight=5.0, box_format='xywh'),
-                         dict(type='IoUCost', iou_mode='giou', weight=2.0)
-                     ]),
-                 init_cfg: Optional[dict] = None) -> None:
-        super().__init__(init_cfg=init_cfg)
-        self.num_queries = num_queries
+                 **kwargs) -> None:
+        super().__init__(**kwargs)
         self.with_mask = with_mask
-        self.score_thr = score_thr
-        self.text_pos_int_freq = text_pos_int_freq
         self.mask_loss_double_sigmoid = mask_loss_double_sigmoid
-        self.text_pool_quirk = text_pool_quirk
         self.score_attn_loss_weight = score_attn_loss_weight
         self.decoder_attn_loss_weight = decoder_attn_loss_weight
-
-        self.input_proj = nn.Conv2d(in_channels, embed_dims, 1)
-        self.input_text_proj = nn.Linear(in_channels, embed_dims)
-        self.positional_encoding = SinePositionalEncoding(
-            num_feats=embed_dims // 2, normalize=True)
-        self.query_generator = TextGuidedQueryGenerator(
-            num_queries=num_queries, embed_dims=embed_dims, **query_generator)
+        embed_dims = self.input_text_proj.out_features
         self.img_enhance = ImgEnhance(embed_dims)
         self.decoder = ALVGDecoder(
             chain_queries=chain_decoder_queries, **decoder)
-        self.cls_branch = nn.Linear(embed_dims, 2)
-        self.reg_branch = MLP(embed_dims, embed_dims, 4, 3)
-        # Trained by no official loss, never used; kept so that the
-        # official checkpoints load strictly.
-        self.cls_token_branch = nn.Linear(embed_dims, 2)
-        self.reg_token_branch = MLP(embed_dims, embed_dims, 4, 3)
         self.mask_head = ALVGMaskHead(embed_dims)
         # Loaded from the official checkpoints but trained by no loss:
         # frozen, so that DDP needs no ``find_unused_parameters`` and the
@@ -203,13 +125,8 @@ class ALVGHead(BaseVGHead):
             untrained.append(self.mask_head)
         for module in untrained:
             module.requires_grad_(False)
-
-        self.loss_cls = MODELS.build(loss_cls)
-        self.loss_bbox = MODELS.build(loss_bbox)
-        self.loss_iou = MODELS.build(loss_iou)
         self.loss_mask = MODELS.build(loss_mask)
         self.loss_dice = MODELS.build(loss_dice)
-        self.assigner = TASK_UTILS.build(assigner)
 
     def forward(self, feats: Dict[str, Tensor]) -> Tuple[Tensor, ...]:
         """Run the head.
@@ -221,24 +138,13 @@ class ALVGHead(BaseVGHead):
             (N, h, w), the enhancement score; ``attn_maps`` (S, N, Q, h, w),
             the decoder's cross-attention.
         """
-        img = self.input_proj(feats['img_feats'])
-        img_mask = feats['img_mask']
+        inputs = self.embed_inputs(feats)
+        img, img_pos = inputs['img'], inputs['img_pos']
         batch, channels, h, w = img.shape
-        # The sine encoding is float32; under fp16/bf16 it must follow.
-        img_pos = self.positional_encoding(img_mask).to(img.dtype)
-        text = self.input_text_proj(feats['text_feats'])
-        text_mask = feats['text_mask']
-        text_pos = text_sine_position(
-            text.size(1), channels,
-            self.text_pos_int_freq).to(text)[None].expand(batch, -1, -1)
-        pooled = pool_text(text, text_mask, self.text_pool_quirk)
-        query_pos = self.query_generator(text, text_pos, text_mask, pooled)
-
-        img_pos = img_pos.flatten(2).transpose(1, 2)
         memory, score = self.img_enhance(
-            img.flatten(2).transpose(1, 2), img_pos, pooled)
-        queries, attn = self.decoder(query_pos, memory, img_pos,
-                                     img_mask.flatten(1))
+            img.flatten(2).transpose(1, 2), img_pos, inputs['pooled'])
+        queries, attn = self.decoder(inputs['query_pos'], memory, img_pos,
+                                     inputs['img_mask'])
         cls_scores = self.cls_branch(queries)
         bbox_preds = self.reg_branch(queries).sigmoid()
         mask_logits = self.mask_head(
@@ -270,34 +176,19 @@ class ALVGHead(BaseVGHead):
         """
         name = type(self).__name__
         pad_h, pad_w = batch_img_metas[0]['batch_input_shape']
-        factor = cls_scores.new_tensor([pad_w, pad_h, pad_w, pad_h])
-        gt_boxes = [
-            torch.as_tensor(
-                _gt_field(gt, meta, 'bboxes', name),
-                dtype=torch.float32,
-                device=cls_scores.device).reshape(-1, 4) / factor
-            for gt, meta in zip(batch_gt_instances, batch_img_metas)
-        ]
-        num_boxes = reduce_mean(
-            cls_scores.new_tensor(sum(len(b)
-                                      for b in gt_boxes))).clamp(min=1).item()
-
-        losses, num_layers = {}, len(cls_scores)
-        for layer in range(num_layers):
-            prefix = '' if layer == num_layers - 1 else f'd{layer}.'
-            matches, layer_losses = self._layer_losses(cls_scores[layer],
-                                                       bbox_preds[layer],
-                                                       gt_boxes, num_boxes)
-            for key, value in layer_losses.items():
-                losses[prefix + key] = value
-        # `matches` is the last layer's: the attention losses use it for
+        gt_boxes, num_boxes = self.normalized_gt_boxes(batch_gt_instances,
+                                                       batch_img_metas,
+                                                       cls_scores.device)
+        # The last layer's matches: the attention losses use them for
         # every layer, as the official code does.
+        matches, losses = self.decoder_losses(cls_scores, bbox_preds, gt_boxes,
+                                              num_boxes)
 
         regions = None
         if self.with_mask:
             masks = [
                 self._padded_masks(
-                    _gt_field(gt, meta, 'masks', name), (pad_h, pad_w),
+                    gt_field(gt, meta, 'masks', name), (pad_h, pad_w),
                     mask_logits.device)
                 for gt, meta in zip(batch_gt_instances, batch_img_metas)
             ]
@@ -305,6 +196,7 @@ class ALVGHead(BaseVGHead):
             regions = masks
         if self.score_attn_loss_weight or self.decoder_attn_loss_weight:
             if regions is None:
+                factor = cls_scores.new_tensor([pad_w, pad_h, pad_w, pad_h])
                 regions = [
                     self._box_maps(boxes * factor, (pad_h, pad_w))
                     for boxes in gt_boxes
@@ -312,46 +204,6 @@ class ALVGHead(BaseVGHead):
             losses.update(
                 self._attention_losses(scores, attn_maps, regions, matches))
         return losses
-
-    def _layer_losses(self, cls_scores: Tensor, bbox_preds: Tensor,
-                      gt_boxes: List[Tensor], num_boxes: float):
-        """Match one layer's queries and compute its box losses.
-
-        Returns:
-            tuple: The matches, per sample ``(query_ids, gt_ids)``, and
-            the layer's ``loss_cls``, ``loss_bbox``, ``loss_iou``.
-        """
-        matches = []
-        labels = torch.ones(
-            cls_scores.shape[:2], dtype=torch.long, device=cls_scores.device)
-        for i, (scores, boxes,
-                gt) in enumerate(zip(cls_scores, bbox_preds, gt_boxes)):
-            result = self.assigner.assign(
-                InstanceData(
-                    scores=scores.detach(),
-                    bboxes=bbox_cxcywh_to_xyxy(boxes.detach())),
-                InstanceData(
-                    bboxes=gt, labels=gt.new_zeros(len(gt), dtype=torch.long)),
-                img_meta=dict(img_shape=(1, 1)))
-            query_ids = torch.nonzero(result.gt_inds > 0)[:, 0]
-            gt_ids = result.gt_inds[query_ids] - 1
-            labels[i, query_ids] = 0
-            matches.append((query_ids, gt_ids))
-        class_weight = cls_scores.new_tensor(self.loss_cls.class_weight)
-        loss_cls = self.loss_cls(
-            cls_scores.flatten(0, 1),
-            labels.flatten(),
-            avg_factor=class_weight[labels].sum())
-        pred = torch.cat([b[q] for b, (q, _) in zip(bbox_preds, matches)])
-        target = torch.cat([gt[g] for gt, (_, g) in zip(gt_boxes, matches)])
-        target = bbox_xyxy_to_cxcywh(target)
-        loss_bbox = self.loss_bbox(pred, target, avg_factor=num_boxes)
-        loss_iou = self.loss_iou(
-            bbox_cxcywh_to_xyxy(pred),
-            bbox_cxcywh_to_xyxy(target),
-            avg_factor=num_boxes)
-        return matches, dict(
-            loss_cls=loss_cls, loss_bbox=loss_bbox, loss_iou=loss_iou)
 
     @staticmethod
     def _padded_masks(masks, pad_shape: Tuple[int, int],
@@ -396,9 +248,9 @@ class ALVGHead(BaseVGHead):
                 pred, targets, avg_factor=num_boxes * pred.size(1)),
             loss_dice=self.loss_dice(pred, targets, avg_factor=num_boxes))
 
-    def _attention_losses(
-            self, scores: Tensor, attn_maps: Tensor, regions: List[Tensor],
-            matches: List[Tuple[Tensor, Tensor]]) -> Dict[str, Tensor]:
+    def _attention_losses(self, scores: Tensor, attn_maps: Tensor,
+                          regions: List[Tensor],
+                          matches: Matches) -> Dict[str, Tensor]:
         """The score and decoder-attention losses (class docstring).
 
         Args:
@@ -437,7 +289,7 @@ class ALVGHead(BaseVGHead):
 
     @staticmethod
     def _decoder_attn_loss(attn_maps: Tensor, focus: List[Tensor],
-                           matches: List[Tuple[Tensor, Tensor]]) -> Tensor:
+                           matches: Matches) -> Tensor:
         """How much of each matched query's attention falls outside its
         target, relative to what falls inside."""
         num_layers, batch, num_queries = attn_maps.shape[:3]
@@ -477,35 +329,21 @@ class ALVGHead(BaseVGHead):
             (K, h, w), the expression's mask repeated for each box. K is
             1, or with ``score_thr`` the number of queries passing it.
         """
-        probs = cls_scores[-1].softmax(dim=-1)[..., 0]
-        if self.with_mask:
-            pad_shape = tuple(batch_img_metas[0]['batch_input_shape'])
-            mask_probs = F.interpolate(
-                mask_logits[:, None].sigmoid(),
-                size=pad_shape,
-                mode='bilinear',
-                align_corners=False)
-        results = []
-        for i, meta in enumerate(batch_img_metas):
-            if self.score_thr is None:
-                keep = probs[i].argmax()[None]
-            else:
-                keep = torch.nonzero(probs[i] >= self.score_thr)[:, 0]
-                keep = keep[probs[i, keep].argsort(descending=True)]
-            pad_h, pad_w = meta['batch_input_shape']
-            boxes = bbox_cxcywh_to_xyxy(bbox_preds[-1, i, keep]) * (
-                bbox_preds.new_tensor([pad_w, pad_h, pad_w, pad_h]))
-            result = InstanceData()
-            result.bboxes = (
-                boxes_to_original(boxes, meta) if rescale else boxes)
-            result.scores = probs[i, keep]
-            result.labels = keep.new_zeros(len(keep))
-            if self.with_mask:
-                input_mask = crop_to_image(mask_probs[i], meta) >= 0.5
-                mask = (
-                    masks_to_original(mask_probs[i], meta) >= 0.5
-                    if rescale else input_mask)
-                result.input_masks = input_mask.expand(len(keep), -1, -1)
-                result.masks = mask.expand(len(keep), -1, -1)
-            results.append(result)
+        results = self.box_results(cls_scores[-1], bbox_preds[-1],
+                                   batch_img_metas, rescale)
+        if not self.with_mask:
+            return results
+        pad_shape = tuple(batch_img_metas[0]['batch_input_shape'])
+        mask_probs = F.interpolate(
+            mask_logits[:, None].sigmoid(),
+            size=pad_shape,
+            mode='bilinear',
+            align_corners=False)
+        for result, probs, meta in zip(results, mask_probs, batch_img_metas):
+            input_mask = crop_to_image(probs, meta) >= 0.5
+            mask = (
+                masks_to_original(probs, meta) >= 0.5
+                if rescale else input_mask)
+            result.input_masks = input_mask.expand(len(result), -1, -1)
+            result.masks = mask.expand(len(result), -1, -1)
         return results

@@ -10,7 +10,8 @@ from mmvg.models.data_preprocessors import VGDataPreprocessor
 from mmvg.models.heads import BaseVGHead
 from mmvg.models.utils import boxes_to_original
 from mmvg.registry import MODELS
-from mmvg.testing import demo_vg_inputs, tiny_alvg_head_cfg
+from mmvg.testing import (demo_vg_inputs, tiny_alvg_head_cfg,
+                          tiny_simvg_head_cfg)
 from mmvg.utils import register_all_modules
 
 register_all_modules()
@@ -75,12 +76,23 @@ def _alvg_feats(n, pad_hw):
         text_mask=torch.tensor([[False] * 6, [False] * 4 + [True] * 2])[:n])
 
 
+def _simvg_feats(n, pad_hw):
+    return dict(_alvg_feats(n, pad_hw), cls_feat=torch.randn(n, C))
+
+
 # head config, its features, the loss keys it returns
 CASES = {
     'ALVGHead': (tiny_alvg_head_cfg(C, embed_dims=16), _alvg_feats, {
         'loss_cls', 'loss_bbox', 'loss_iou', 'd0.loss_cls', 'd0.loss_bbox',
         'd0.loss_iou', 'd1.loss_cls', 'd1.loss_bbox', 'd1.loss_iou',
         'loss_mask', 'loss_dice', 'loss_score_attn', 'loss_decoder_attn'
+    }),
+    'SimVGHead': (tiny_simvg_head_cfg(C, embed_dims=16), _simvg_feats, {
+        'loss_cls', 'loss_bbox', 'loss_iou', 'd0.loss_cls', 'd0.loss_bbox',
+        'd0.loss_iou', 'd1.loss_cls', 'd1.loss_bbox', 'd1.loss_iou',
+        'token.loss_cls', 'token.loss_bbox', 'token.loss_iou',
+        'distill.loss_cls', 'distill.loss_bbox', 'distill.loss_iou',
+        'distill_weight'
     }),
     'VLTVGHead': (dict(type='VLTVGHead', embed_dims=C), _vltvg_feats, {
         'loss_bbox', 'loss_iou', 'd0.loss_bbox', 'd0.loss_iou', 'd1.loss_bbox',

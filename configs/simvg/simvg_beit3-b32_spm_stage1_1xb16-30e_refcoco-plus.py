@@ -1,0 +1,12 @@
+# SimVG ViT-B/32 on RefCOCO+ (unc), first of two stages (official
+# configs/single/ViT-base/refcocoplus/refcocoplus_twostage_1.py); the recipe of
+# simvg_beit3-b32_spm_stage1_1xb16-30e_refcoco.py.
+_base_ = './simvg_beit3-b32_spm_stage1_1xb16-30e_refcoco.py'
+
+dataset_type = 'RefCOCOPlusDataset'
+ann_prefix = 'annotations/refcoco+_unc_'
+train_dataloader = dict(
+    dataset=dict(type=dataset_type, ann_file=ann_prefix + 'train.json'))
+val_dataloader = dict(
+    dataset=dict(type=dataset_type, ann_file=ann_prefix + 'val.json'))
+test_dataloader = val_dataloader
