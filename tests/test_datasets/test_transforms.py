@@ -70,6 +70,17 @@ def test_load_annotations_with_category():
             demo_vg_record(boxes=((1, 1, 5, 5), (10, 10, 20, 20))),
             category_id=3))
     assert results['gt_bboxes_labels'].tolist() == [3, 3]
+    # gRefCOCO records carry one category per box ([-1] without a target).
+    two = dict(demo_vg_record(boxes=((1, 1, 5, 5), (10, 10, 20, 20))))
+    results = LoadVGAnnotations(with_category=True)(
+        dict(two, category_id=[3, 1]))
+    assert results['gt_bboxes_labels'].tolist() == [3, 1]
+    none = LoadVGAnnotations(with_category=True)(
+        dict(demo_vg_record(boxes=()), category_id=[-1]))
+    assert len(none['gt_bboxes_labels']) == 0
+    with pytest.raises(ValueError, match='3 category ids for 2 boxes'):
+        LoadVGAnnotations(with_category=True)(
+            dict(two, category_id=[3, 1, 2]))
     # Without the flag the targets keep the single "target" class.
     plain = LoadVGAnnotations()(dict(demo_vg_record(), category_id=3))
     assert plain['gt_bboxes_labels'].tolist() == [0]

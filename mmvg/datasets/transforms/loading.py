@@ -96,7 +96,14 @@ class LoadVGAnnotations(BaseTransform):
                     f'{results.get("img_path")} has no category_id; '
                     'with_category needs a dataset imported with categories '
                     '(RefCOCO/+/g and the synthetic set have them).')
-            results['gt_bboxes_labels'][:] = int(results['category_id'])
+            # gRefCOCO records hold one category per box, the others one.
+            categories = np.asarray(results['category_id'], np.int64)
+            if categories.size not in (1, len(boxes)):
+                raise ValueError(
+                    f'Record sent_id={results.get("sent_id")} of '
+                    f'{results.get("img_path")} has {categories.size} '
+                    f'category ids for {len(boxes)} boxes.')
+            results['gt_bboxes_labels'][:] = categories.reshape(-1)
         results['gt_ignore_flags'] = np.zeros(len(boxes), bool)
         results['ori_gt_bboxes'] = boxes.copy()
         rle = results.get('mask')
