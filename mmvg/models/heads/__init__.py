@@ -1,7 +1,8 @@
 # Copyright (c) mmvg contributors. All rights reserved.
 from .alvg_head import ALVGHead
-from .base_vg_head import (BaseVGHead, first_gt_boxes, gt_categories,
-                           gt_mask_union, require_gt, unpack_vg_gt_instances)
+from .base_vg_head import (BaseVGHead, check_categories, first_gt_boxes,
+                           gt_categories, gt_field, gt_mask_union, require_gt,
+                           unpack_vg_gt_instances)
 from .box_map_head import BoxMapHead
 from .cell_category_head import CellCategoryHead
 from .lavt_mask_head import LAVTMaskHead
@@ -16,5 +17,6 @@ __all__ = [
     'ALVGHead', 'BaseVGHead', 'BoxMapHead', 'CellCategoryHead', 'LAVTMaskHead',
     'MCNHead', 'RegionCategoryHead', 'RegionRankHead', 'regions_on_target',
     'gt_categories', 'SimRECHead', 'SimVGHead', 'VLTVGHead', 'first_gt_boxes',
-    'gt_mask_union', 'require_gt', 'unpack_vg_gt_instances'
+    'check_categories', 'gt_field', 'gt_mask_union', 'require_gt',
+    'unpack_vg_gt_instances'
 ]

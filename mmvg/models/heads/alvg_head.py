@@ -11,7 +11,8 @@ from torch import Tensor
 from mmvg.models.layers import ALVGDecoder, ALVGMaskHead, ImgEnhance
 from mmvg.registry import MODELS
 from ..utils import crop_to_image, masks_to_original
-from .text_guided_detr_head import Matches, TextGuidedDETRHead, gt_field
+from .base_vg_head import gt_field
+from .text_guided_detr_head import Matches, TextGuidedDETRHead
 
 
 @MODELS.register_module()

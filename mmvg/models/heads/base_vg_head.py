@@ -148,6 +148,16 @@ class BaseVGHead(BaseModule, metaclass=ABCMeta):
             'False) and makes no predictions')
 
 
+def gt_field(gt_instances: InstanceData, img_meta: dict, field: str,
+             head: str):
+    """The ground-truth ``field`` of a sample, possibly empty (a no-target
+    sample), or the error of :func:`require_gt` naming the record when the
+    field is missing (for heads with ``learns_no_target``)."""
+    if field not in gt_instances:
+        require_gt(gt_instances, img_meta, field, head)
+    return gt_instances.get(field)
+
+
 def gt_categories(batch_gt_instances: List[InstanceData],
                   batch_img_metas: List[dict], num_classes: int,
                   head: str) -> Tensor:
@@ -167,6 +177,12 @@ def gt_categories(batch_gt_instances: List[InstanceData],
         torch.as_tensor(require_gt(gt, meta, 'labels', head)[0])
         for gt, meta in zip(batch_gt_instances, batch_img_metas)
     ])
+    return check_categories(labels, num_classes)
+
+
+def check_categories(labels: Tensor, num_classes: int) -> Tensor:
+    """``labels`` if every category id lies in [0, num_classes), else an
+    error saying how to set ``num_classes``."""
     if labels.min() < 0 or labels.max() >= num_classes:
         raise ValueError(
             f'Category ids must lie in [0, {num_classes}); got '

@@ -1,23 +1,26 @@
 # Copyright (c) mmvg contributors. All rights reserved.
 from typing import Dict, List, Tuple
 
+import torch
 import torch.nn.functional as F
 from mmengine.structures import InstanceData
 from torch import Tensor, nn
 
 from mmvg.registry import MODELS
 from ..losses import box_cell_targets
-from .base_vg_head import BaseVGHead, first_gt_boxes, gt_categories
+from .base_vg_head import BaseVGHead, check_categories, gt_field
 
 
 @MODELS.register_module()
 class CellCategoryHead(BaseVGHead):
-    """Classify the visual features under the referred box by the referred
-    object's category (a training-only auxiliary head).
+    """Classify the visual features under the referred boxes by the
+    referred objects' categories (a training-only auxiliary head).
 
     A linear classifier scores every position of the visual feature map;
-    the cross-entropy is taken over the cells the gt box covers (see
-    :func:`box_cell_targets`) and averaged over them.
+    the cross-entropy is taken over the cells the gt boxes cover (see
+    :func:`box_cell_targets`; where boxes overlap, the later box's
+    category) and averaged over them. A sample without a target (gRefCOCO)
+    adds no cell.
 
     VLTVG starts from DETR weights, whose detection training taught the
     backbone object categories. Trained from scratch, its grounding losses
@@ -42,6 +45,7 @@ class CellCategoryHead(BaseVGHead):
     """
 
     predicts = False
+    learns_no_target = True
 
     def __init__(self,
                  in_channels: int,
@@ -73,7 +77,7 @@ class CellCategoryHead(BaseVGHead):
     def loss_by_feat(self, cls_logits: Tensor,
                      batch_gt_instances: List[InstanceData],
                      batch_img_metas: List[dict]) -> Dict[str, Tensor]:
-        """Cross-entropy over the cells under the gt box.
+        """Cross-entropy over the cells under the gt boxes.
 
         Args:
             cls_logits (Tensor): (N, K, H, W) category logits.
@@ -82,15 +86,34 @@ class CellCategoryHead(BaseVGHead):
             batch_img_metas (list[dict]): Metainfo.
 
         Returns:
-            dict[str, Tensor]: ``loss_cls``.
+            dict[str, Tensor]: ``loss_cls`` (0 when no sample has a
+            target).
         """
         name = type(self).__name__
-        labels = gt_categories(batch_gt_instances, batch_img_metas,
-                               self.num_classes, name).to(cls_logits.device)
-        boxes = first_gt_boxes(batch_gt_instances, batch_img_metas,
-                               name).to(cls_logits.device)
-        cells = box_cell_targets(boxes, cls_logits.shape[-2:])  # (N, HW)
-        logits = cls_logits.flatten(2).transpose(1, 2)[cells]  # (cells, K)
-        targets = labels[:, None].expand_as(cells)[cells]
+        h, w = cls_logits.shape[-2:]
+        logits, targets = [], []
+        for logit, gt, meta in zip(cls_logits, batch_gt_instances,
+                                   batch_img_metas):
+            boxes = torch.as_tensor(
+                gt_field(gt, meta, 'bboxes', name),
+                dtype=torch.float32,
+                device=logit.device).reshape(-1, 4)
+            if len(boxes) == 0:
+                continue
+            labels = check_categories(
+                torch.as_tensor(
+                    gt_field(gt, meta, 'labels', name),
+                    device=logit.device).long(), self.num_classes)
+            pad_h, pad_w = meta['batch_input_shape']
+            cells = box_cell_targets(
+                boxes / boxes.new_tensor([pad_w, pad_h, pad_w, pad_h]), (h, w))
+            target = labels.new_full((h * w, ), -1)
+            for covered, label in zip(cells, labels):
+                target[covered] = label
+            keep = target >= 0
+            logits.append(logit.flatten(1).t()[keep])
+            targets.append(target[keep])
+        if not logits:
+            return dict(loss_cls=cls_logits.sum() * 0)
         return dict(loss_cls=self.loss_weight *
-                    F.cross_entropy(logits, targets))
+                    F.cross_entropy(torch.cat(logits), torch.cat(targets)))

@@ -14,18 +14,10 @@ from mmvg.models.layers import (TextGuidedQueryGenerator, pool_text,
                                 text_sine_position)
 from mmvg.registry import MODELS, TASK_UTILS
 from ..utils import boxes_to_original
-from .base_vg_head import BaseVGHead, require_gt
+from .base_vg_head import BaseVGHead, gt_field
 
 #: One layer's Hungarian matches: per sample (query ids, gt ids).
 Matches = List[Tuple[Tensor, Tensor]]
-
-
-def gt_field(gt: InstanceData, meta: dict, field: str, head: str):
-    """``gt.<field>`` (possibly empty: a no-target sample), or the error of
-    :func:`require_gt` naming the record when the field is missing."""
-    if field not in gt:
-        require_gt(gt, meta, field, head)
-    return gt.get(field)
 
 
 class TextGuidedDETRHead(BaseVGHead):
