@@ -47,6 +47,44 @@ def test_cross_entropy_over_the_box_cells_only():
     assert touched[1].nonzero().flatten().tolist() == [15]
 
 
+def test_grefcoco_samples_every_box_and_no_target():
+    """Several boxes: each box's cells take its category (the later box
+    where they overlap); a no-target sample adds no cell."""
+    head = _head()
+    feat = torch.randn(3, 16, 8)
+    gts = [
+        InstanceData(
+            bboxes=torch.tensor([[0.0, 0.0, 0.5, 0.5], [0.25, 0.0, 0.75, 0.25]
+                                 ]) * PAD,
+            labels=torch.tensor([1, 3])),
+        InstanceData(bboxes=torch.zeros(0, 4), labels=torch.zeros(0).long()),
+        InstanceData(bboxes=torch.zeros(0, 4), labels=torch.zeros(0).long()),
+    ]
+    metas = [dict(batch_input_shape=(PAD, PAD), img_path='a.jpg')] * 3
+    loss = head.loss_by_feat(
+        *head(dict(img_feats=feat, hw_shape=(4, 4))),
+        batch_gt_instances=gts,
+        batch_img_metas=metas)['loss_cls']
+    logits = head.classifier(feat[0])
+    expected = F.cross_entropy(logits[[0, 1, 2, 4, 5]],
+                               torch.tensor([1, 3, 3, 1, 1]))
+    assert torch.isclose(loss, 2.0 * expected)
+    # Only no-target samples: a zero loss that still backpropagates.
+    empty = head.loss_by_feat(
+        *head(dict(img_feats=feat[1:], hw_shape=(4, 4))),
+        batch_gt_instances=gts[1:],
+        batch_img_metas=metas[1:])['loss_cls']
+    assert empty == 0 and empty.requires_grad
+    with pytest.raises(ValueError, match='Category ids must lie'):
+        head.loss_by_feat(
+            *head(dict(img_feats=feat[:1], hw_shape=(4, 4))),
+            batch_gt_instances=[
+                InstanceData(
+                    bboxes=gts[0].bboxes, labels=torch.tensor([1, 9]))
+            ],
+            batch_img_metas=metas[:1])
+
+
 def test_reads_a_map_under_its_key():
     """An (N, C, H, W) map (SimREC's backbone levels) gives the loss of
     the same features as tokens."""
