@@ -11,10 +11,10 @@ from mmdet.structures.mask import BitmapMasks
 from pycocotools import mask as mask_utils
 
 from mmvg.datasets import VGDataset
-from mmvg.datasets.transforms import (CleanText, LoadVGAnnotations,
-                                      LargeScaleJitter, PackVGInputs,
-                                      RandomCropKeepTarget,
-                                      RandomFlipVG, swap_left_right)
+from mmvg.datasets.transforms import (CleanText, LargeScaleJitter,
+                                      LoadVGAnnotations, PackVGInputs,
+                                      RandomCropKeepTarget, RandomFlipVG,
+                                      swap_left_right)
 from mmvg.structures import VGDataSample
 from mmvg.testing import demo_vg_record
 from mmvg.utils import register_all_modules
@@ -79,8 +79,7 @@ def test_load_annotations_with_category():
         dict(demo_vg_record(boxes=()), category_id=[-1]))
     assert len(none['gt_bboxes_labels']) == 0
     with pytest.raises(ValueError, match='3 category ids for 2 boxes'):
-        LoadVGAnnotations(with_category=True)(
-            dict(two, category_id=[3, 1, 2]))
+        LoadVGAnnotations(with_category=True)(dict(two, category_id=[3, 1, 2]))
     # Without the flag the targets keep the single "target" class.
     plain = LoadVGAnnotations()(dict(demo_vg_record(), category_id=3))
     assert plain['gt_bboxes_labels'].tolist() == [0]
