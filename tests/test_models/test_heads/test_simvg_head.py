@@ -57,8 +57,8 @@ def test_one_stage_balances_gt_and_distillation():
     _, distill = head.set_losses(token_cls, token_boxes,
                                  [b[None] for b in teacher.detach()], 2)
     for name in ('loss_cls', 'loss_bbox', 'loss_iou'):
-        assert torch.allclose(losses[f'token.{name}'], plain[name] * 2 *
-                              (1 - w))
+        assert torch.allclose(losses[f'token.{name}'],
+                              plain[name] * 2 * (1 - w))
         assert torch.allclose(losses[f'distill.{name}'], distill[name] * w)
     # The teacher is detached: distillation trains the TB only.
     losses['distill.loss_bbox'].backward()
@@ -74,8 +74,8 @@ def test_first_stage_trains_the_decoder_branch_alone():
     losses = head.loss(feats(), samples(with_mask=False))
     assert set(losses) == DECODER_KEYS
     for name in TOKEN_MODULES:
-        assert not any(p.requires_grad
-                       for p in getattr(head, name).parameters())
+        assert not any(
+            p.requires_grad for p in getattr(head, name).parameters())
     with pytest.raises(ValueError, match='trained token branch'):
         build_head(branch_loss_weights=weights, predict_branch='token')
 
@@ -93,8 +93,8 @@ def test_token_branch_predicts_without_the_decoder():
         results = head.predict(feats(), data, rescale=False)
     assert cls_scores is None and bbox_preds is None
     for i, result in enumerate(results):
-        assert torch.allclose(result.scores, token_cls[i, :, 0:2].softmax(-1)
-                              [:, 0])
+        assert torch.allclose(result.scores, token_cls[i, :,
+                                                       0:2].softmax(-1)[:, 0])
         assert torch.allclose(result.bboxes,
                               bbox_cxcywh_to_xyxy(token_boxes[i]) * 64)
 
