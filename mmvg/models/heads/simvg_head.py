@@ -122,10 +122,11 @@ class SimVGHead(TextGuidedDETRHead):
         inputs = self.embed_inputs(feats)
         cls_scores = bbox_preds = token_cls = token_boxes = None
         if self.training or self.predict_branch == 'decoder':
+            memory = inputs['img'].flatten(2).transpose(1, 2)
             queries = self.decoder(
                 query=torch.zeros_like(inputs['query_pos']),
-                key=inputs['img'].flatten(2).transpose(1, 2),
-                value=inputs['img'].flatten(2).transpose(1, 2),
+                key=memory,
+                value=memory,
                 query_pos=inputs['query_pos'],
                 key_pos=inputs['img_pos'],
                 key_padding_mask=inputs['img_mask'])
