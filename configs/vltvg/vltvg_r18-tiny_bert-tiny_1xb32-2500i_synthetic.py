@@ -1,6 +1,6 @@
 # Quick start: the small VLTVG of _base_/models/vltvg_r18-tiny.py trained
 # from scratch on the synthetic shapes dataset, on CPU: 128x128 inputs,
-# batch 32, 2,500 iterations of AdamW (lr 1e-3, cosine).
+# batch 32, 2,500 iterations of AdamW (lr 1e-3, cosine over the last 750).
 #   python tools/train.py \
 #       configs/vltvg/vltvg_r18-tiny_bert-tiny_1xb32-2500i_synthetic.py
 _base_ = [
@@ -52,14 +52,19 @@ train_cfg = dict(
 optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4),
     clip_grad=dict(max_norm=1.0, norm_type=2))
+# The accuracy still climbs fast when training stops, so the lr stays at
+# its peak for 70% of the run and anneals over the last 30%: on one seed
+# that gave 82.3 where a cosine over the whole run gave 73.3 (lr 5e-4 and
+# 2e-3 both learnt more slowly than 1e-3).
+anneal_iters = 750
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, end=50),
     dict(
         type='CosineAnnealingLR',
-        T_max=max_iters,
+        T_max=anneal_iters,
         eta_min=1e-5,
         by_epoch=False,
-        begin=0,
+        begin=max_iters - anneal_iters,
         end=max_iters)
 ]
 auto_scale_lr = dict(enable=False, base_batch_size=32)
