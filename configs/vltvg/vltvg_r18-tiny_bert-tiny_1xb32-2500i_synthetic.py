@@ -52,10 +52,10 @@ train_cfg = dict(
 optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=1e-3, weight_decay=1e-4),
     clip_grad=dict(max_norm=1.0, norm_type=2))
-# The accuracy still climbs fast when training stops, so the lr stays at
-# its peak for 70% of the run and anneals over the last 30%: on one seed
-# that gave 82.3 where a cosine over the whole run gave 73.3 (lr 5e-4 and
-# 2e-3 both learnt more slowly than 1e-3).
+# Under a cosine over the whole run the accuracy was still climbing fast
+# when the lr had decayed, and the result swung with the seed; the lr
+# stays at its peak for 70% of the run and anneals over the last 30%
+# (configs/vltvg/README.md).
 anneal_iters = 750
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=False, end=50),
